@@ -1,0 +1,31 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { AuthModule } from './auth/auth.module';
+import { HttpExceptionFilter } from './common/http-exception.filter';
+import { RedisModule } from './common/redis-connections';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule, DatabaseTarget } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { PresenceModule } from './presence/presence.module';
+import { UsersModule } from './users/users.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(database: DatabaseTarget): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule,
+        RedisModule,
+        EventEmitterModule.forRoot(),
+        DatabaseModule.forRoot(database),
+        HealthModule,
+        AuthModule,
+        UsersModule,
+        PresenceModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
+    };
+  }
+}

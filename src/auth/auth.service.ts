@@ -1,0 +1,94 @@
+import { Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import * as argon2 from 'argon2';
+import { randomUUID } from 'node:crypto';
+import { AppException } from '../common/app.exception';
+import { AuthUser } from '../common/current-user';
+import { toUserDto } from '../users/users.service';
+import { User } from '../users/user.entity';
+import { UsersRepository } from '../users/users.repository';
+import { AuthResponseDto, LoginDto, RefreshDto, RegisterDto } from './dto/auth.dto';
+import { SessionsRepository } from './sessions.repository';
+import { TokensService, hashToken } from './tokens.service';
+
+export const SESSION_ENDED = 'session.ended';
+export interface SessionEndedEvent {
+  userId: string;
+  sessionId: string;
+}
+
+const INVALID_CREDENTIALS = () => new AppException(401, 'INVALID_CREDENTIALS', 'wrong username or password');
+
+@Injectable()
+export class AuthService {
+  // Verified against when the user does not exist, so both failures cost the same time.
+  private readonly dummyHash = argon2.hash('dummy-password-for-timing', { type: argon2.argon2id });
+
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly sessions: SessionsRepository,
+    private readonly tokens: TokensService,
+    private readonly events: EventEmitter2,
+  ) {}
+
+  async register(dto: RegisterDto): Promise<AuthResponseDto> {
+    const passwordHash = await argon2.hash(dto.password, { type: argon2.argon2id });
+    const user = await this.users.insert({
+      username: dto.username,
+      displayName: dto.displayName ?? dto.username,
+      passwordHash,
+    });
+    if (!user) throw new AppException(409, 'USERNAME_TAKEN', 'this username is taken');
+    return this.startSession(user);
+  }
+
+  async login(dto: LoginDto): Promise<AuthResponseDto> {
+    const user = await this.users.findWithPasswordByUsername(dto.username);
+    const ok = await argon2.verify(user?.passwordHash ?? (await this.dummyHash), dto.password);
+    if (!user || !ok) throw INVALID_CREDENTIALS();
+    return this.startSession(user);
+  }
+
+  async refresh(dto: RefreshDto): Promise<AuthResponseDto> {
+    const [sessionId, secret] = dto.refreshToken.split('.');
+    const invalid = () => new AppException(401, 'UNAUTHORIZED', 'refresh token is invalid or expired');
+    if (!sessionId || !secret || !/^[0-9a-f-]{36}$/i.test(sessionId)) throw invalid();
+    const session = await this.sessions.findById(sessionId);
+    if (!session || session.revokedAt || session.expiresAt < new Date()) throw invalid();
+    const presentedHash = hashToken(dto.refreshToken);
+    const nextToken = `${session.id}.${this.tokens.newRefreshSecret()}`;
+    const rotated = await this.sessions.rotate(session.id, presentedHash, hashToken(nextToken), this.tokens.refreshExpiry());
+    if (!rotated) {
+      // An already rotated token came back: it may be stolen, so the whole session ends.
+      await this.endSession({ userId: session.userId, sessionId: session.id });
+      throw invalid();
+    }
+    const user = await this.users.findById(session.userId);
+    if (!user) throw invalid();
+    const caller = { userId: user.id, sessionId: session.id };
+    return { accessToken: this.tokens.signAccess(caller), refreshToken: nextToken, user: toUserDto(user) };
+  }
+
+  async logout(caller: AuthUser): Promise<void> {
+    await this.endSession(caller);
+  }
+
+  private async endSession(session: AuthUser): Promise<void> {
+    await this.sessions.revoke(session.sessionId);
+    this.events.emit(SESSION_ENDED, { userId: session.userId, sessionId: session.sessionId } satisfies SessionEndedEvent);
+  }
+
+  private async startSession(user: User): Promise<AuthResponseDto> {
+    // The session id is part of the refresh token, so it is chosen here rather than by the database.
+    const sessionId = randomUUID();
+    const refreshToken = `${sessionId}.${this.tokens.newRefreshSecret()}`;
+    await this.sessions.insert({
+      id: sessionId,
+      userId: user.id,
+      refreshTokenHash: hashToken(refreshToken),
+      expiresAt: this.tokens.refreshExpiry(),
+    });
+    const caller = { userId: user.id, sessionId };
+    return { accessToken: this.tokens.signAccess(caller), refreshToken, user: toUserDto(user) };
+  }
+}

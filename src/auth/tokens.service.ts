@@ -1,0 +1,54 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { createHash, randomBytes } from 'node:crypto';
+import { AppException } from '../common/app.exception';
+import { AuthUser } from '../common/current-user';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { SessionsRepository } from './sessions.repository';
+
+interface AccessClaims {
+  sub: string;
+  sid: string;
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** Access tokens (JWT with user and session ids) and opaque refresh tokens "<sessionId>.<secret>". */
+@Injectable()
+export class TokensService {
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly sessions: SessionsRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  signAccess(user: AuthUser): string {
+    return this.jwt.sign({ sub: user.userId, sid: user.sessionId } satisfies AccessClaims, {
+      expiresIn: this.config.accessTokenTtlSeconds,
+    });
+  }
+
+  newRefreshSecret(): string {
+    return randomBytes(32).toString('base64url');
+  }
+
+  refreshExpiry(): Date {
+    return new Date(Date.now() + this.config.refreshTokenTtlSeconds * 1000);
+  }
+
+  /** Verifies signature, expiry and that the session was not logged out. Throws 401 otherwise. */
+  async verifyAccess(token: string | undefined): Promise<AuthUser> {
+    if (!token) throw AppException.unauthorized();
+    let claims: AccessClaims;
+    try {
+      claims = this.jwt.verify<AccessClaims>(token);
+    } catch {
+      throw AppException.unauthorized();
+    }
+    if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string') throw AppException.unauthorized();
+    if (!(await this.sessions.isActive(claims.sid))) throw AppException.unauthorized('session ended');
+    return { userId: claims.sub, sessionId: claims.sid };
+  }
+}

@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+
+/** Every setting of the contract's configuration table, parsed and checked once at start. */
+export interface AppConfig {
+  port: number;
+  databaseUrl: string | null;
+  redisUrl: string | null;
+  dataDir: string;
+  jwtSecret: string;
+  jwtSecretGenerated: boolean;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  messageMaxLength: number;
+  chatMaxMembers: number;
+  messageMaxAttachments: number;
+  historyPageSize: number;
+  historyPageMax: number;
+  pinnedChatsMax: number;
+  attachmentMaxBytes: number;
+  presenceGraceMs: number;
+  authRateLimitPerMinute: number;
+  corsOrigins: string[] | true;
+  production: boolean;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+export class ConfigError extends Error {}
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** '15m' → 900; a bare number is seconds. */
+export function parseDuration(name: string, raw: string): number {
+  const match = /^(\d+)([smhd]?)$/.exec(raw.trim());
+  if (!match || Number(match[1]) <= 0) {
+    throw new ConfigError(`${name} must be a duration such as 900, 15m, 12h or 30d (got "${raw}")`);
+  }
+  return Number(match[1]) * DURATION_UNITS[match[2] || 's'];
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < min || !Number.isSafeInteger(Number(raw))) {
+    throw new ConfigError(`${name} must be an integer ≥ ${min} (got "${raw}")`);
+  }
+  return Number(raw);
+}
+
+function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string | null {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return null;
+  try {
+    const parsed = new URL(raw);
+    if (!protocols.includes(parsed.protocol)) throw new Error('protocol');
+  } catch {
+    throw new ConfigError(`${name} must be a ${protocols.join(' or ')}// URL`);
+  }
+  return raw;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const production = env.NODE_ENV === 'production';
+  let jwtSecret = env.JWT_SECRET ?? '';
+  const jwtSecretGenerated = jwtSecret === '';
+  if (jwtSecretGenerated) {
+    if (production) throw new ConfigError('JWT_SECRET is required when NODE_ENV=production');
+    jwtSecret = randomBytes(32).toString('hex');
+  } else if (jwtSecret.length < 16) {
+    throw new ConfigError('JWT_SECRET must be at least 16 characters');
+  }
+  const historyPageSize = positiveInt(env, 'HISTORY_PAGE_SIZE', 15);
+  const historyPageMax = positiveInt(env, 'HISTORY_PAGE_MAX', 100);
+  if (historyPageSize > historyPageMax) {
+    throw new ConfigError('HISTORY_PAGE_SIZE must not exceed HISTORY_PAGE_MAX');
+  }
+  const cors = env.CORS_ORIGINS?.trim();
+  return {
+    port: positiveInt(env, 'PORT', 3000, 0),
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    dataDir: env.DATA_DIR?.trim() || './data',
+    jwtSecret,
+    jwtSecretGenerated,
+    accessTokenTtlSeconds: parseDuration('ACCESS_TOKEN_TTL', env.ACCESS_TOKEN_TTL ?? '15m'),
+    refreshTokenTtlSeconds: parseDuration('REFRESH_TOKEN_TTL', env.REFRESH_TOKEN_TTL ?? '30d'),
+    messageMaxLength: positiveInt(env, 'MESSAGE_MAX_LENGTH', 4096),
+    chatMaxMembers: positiveInt(env, 'CHAT_MAX_MEMBERS', 50, 2),
+    messageMaxAttachments: positiveInt(env, 'MESSAGE_MAX_ATTACHMENTS', 10),
+    historyPageSize,
+    historyPageMax,
+    pinnedChatsMax: positiveInt(env, 'PINNED_CHATS_MAX', 5),
+    attachmentMaxBytes: positiveInt(env, 'ATTACHMENT_MAX_BYTES', 26214400),
+    presenceGraceMs: positiveInt(env, 'PRESENCE_GRACE_MS', 5000, 0),
+    authRateLimitPerMinute: positiveInt(env, 'AUTH_RATE_LIMIT_PER_MINUTE', 30),
+    corsOrigins: !cors || cors === '*' ? true : cors.split(',').map((o) => o.trim()),
+    production,
+  };
+}

@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, Repository } from 'typeorm';
+import { User } from './user.entity';
+
+@Injectable()
+export class UsersRepository {
+  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+
+  /** Inserts a user; returns null when the username (ignoring case) is taken. */
+  async insert(user: Pick<User, 'username' | 'displayName' | 'passwordHash'>): Promise<User | null> {
+    const rows: User[] = await this.users
+      .createQueryBuilder()
+      .insert()
+      .values({ ...user, usernameKey: user.username.toLowerCase() })
+      .orIgnore()
+      .returning('*')
+      .execute()
+      .then((r) => r.generatedMaps as User[]);
+    if (!rows.length || !rows[0].id) return null;
+    return this.findById(rows[0].id);
+  }
+
+  findById(id: string): Promise<User | null> {
+    return this.users.findOneBy({ id });
+  }
+
+  findByIds(ids: string[]): Promise<User[]> {
+    return ids.length ? this.users.findBy({ id: In(ids) }) : Promise.resolve([]);
+  }
+
+  findByUsernames(usernames: string[]): Promise<User[]> {
+    const keys = usernames.map((u) => u.toLowerCase());
+    return keys.length ? this.users.findBy({ usernameKey: In(keys) }) : Promise.resolve([]);
+  }
+
+  findWithPasswordByUsername(username: string): Promise<User | null> {
+    return this.users
+      .createQueryBuilder('u')
+      .addSelect('u.passwordHash')
+      .where('u.usernameKey = :key', { key: username.toLowerCase() })
+      .getOne();
+  }
+
+  /** Prefix search on the C-collated key: served by the unique b-tree as a range scan. */
+  searchByPrefix(prefix: string, limit: number): Promise<User[]> {
+    const escaped = prefix.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+    return this.users
+      .createQueryBuilder('u')
+      .where(`u.usernameKey LIKE :pattern`, { pattern: `${escaped}%` })
+      .orderBy('u.usernameKey', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
+  async updateProfile(id: string, patch: Partial<Pick<User, 'displayName' | 'about'>>): Promise<void> {
+    if (Object.keys(patch).length) await this.users.update({ id }, patch);
+  }
+
+  async setLastSeen(id: string, at: Date): Promise<void> {
+    await this.users.update({ id }, { lastSeenAt: at });
+  }
+}

@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { AppException } from '../common/app.exception';
+import { AuthUser } from '../common/current-user';
+import { PresenceService } from '../presence/presence.service';
+import { SearchUsersQuery, UpdateMeDto, UserDto, UserPublicDto } from './dto/user.dto';
+import { User } from './user.entity';
+import { UsersRepository } from './users.repository';
+
+export function toUserDto(user: User): UserDto {
+  return {
+    id: user.id,
+    username: user.username,
+    displayName: user.displayName,
+    about: user.about,
+    createdAt: user.createdAt.toISOString(),
+  };
+}
+
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly presence: PresenceService,
+  ) {}
+
+  async me(caller: AuthUser): Promise<UserDto> {
+    return toUserDto(await this.require(caller.userId));
+  }
+
+  async updateMe(caller: AuthUser, dto: UpdateMeDto): Promise<UserDto> {
+    await this.users.updateProfile(caller.userId, { displayName: dto.displayName, about: dto.about });
+    return this.me(caller);
+  }
+
+  async getPublic(id: string): Promise<UserPublicDto> {
+    const [user] = await this.publicProfiles([id]);
+    if (!user) throw AppException.notFound('USER_NOT_FOUND', 'user not found');
+    return user;
+  }
+
+  async search(query: SearchUsersQuery): Promise<{ items: UserPublicDto[] }> {
+    const found = await this.users.searchByPrefix(query.q, query.limit ?? 20);
+    return { items: await this.withPresence(found) };
+  }
+
+  /** UserPublic for each id that exists, in the order given. */
+  async publicProfiles(ids: string[]): Promise<UserPublicDto[]> {
+    const unique = [...new Set(ids)];
+    const found = await this.users.findByIds(unique);
+    const byId = new Map(found.map((u) => [u.id, u]));
+    return this.withPresence(unique.filter((id) => byId.has(id)).map((id) => byId.get(id)!));
+  }
+
+  async withPresence(users: User[]): Promise<UserPublicDto[]> {
+    const online = await this.presence.onlineOf(users.map((u) => u.id));
+    return users.map((u) => ({
+      id: u.id,
+      username: u.username,
+      displayName: u.displayName,
+      about: u.about,
+      online: online.has(u.id),
+      lastSeenAt: u.lastSeenAt?.toISOString() ?? null,
+    }));
+  }
+
+  private async require(id: string): Promise<User> {
+    const user = await this.users.findById(id);
+    if (!user) throw AppException.unauthorized();
+    return user;
+  }
+}
