@@ -32,7 +32,7 @@ export async function createApp(config: AppConfig, database: DatabaseTarget, log
   app.enableCors({ origin: config.corsOrigins, credentials: false });
   app.useBodyParser('json', { limit: '1mb' });
   app.useGlobalPipes(createValidationPipe());
-  app.enableShutdownHooks();
+  // Signals are handled in main.ts (graceful shutdown, exit 0, embedded database closed last).
 
   SwaggerModule.setup('docs', app, () => buildOpenApi(app), { jsonDocumentUrl: 'docs-json' });
   return app;

@@ -4,6 +4,9 @@ import { createApp } from './app.factory';
 import { ConfigError, loadConfig } from './config/app-config';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
 
+/** How long a graceful shutdown may take before the process gives up and exits 1. */
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
 async function bootstrap() {
   let config;
   try {
@@ -19,11 +22,32 @@ async function bootstrap() {
   const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir);
   const app = await createApp(config, { url: config.databaseUrl ?? embedded!.url, embedded: embedded !== null });
   if (config.jwtSecretGenerated) logger.warn('JWT_SECRET is not set: using a random secret, tokens end at restart');
-  if (embedded) {
-    logger.log(`DATABASE_URL unset: embedded PostgreSQL (PGlite) under ${config.dataDir}`);
-    // Closes after the app (and its connection pool) has shut down.
-    process.once('beforeExit', () => void embedded.stop());
-  }
+  if (embedded) logger.log(`DATABASE_URL unset: embedded PostgreSQL (PGlite) under ${config.dataDir}`);
+
+  // Graceful shutdown, done here rather than with Nest's enableShutdownHooks(): Nest re-raises the
+  // signal after closing (the process then dies "killed by SIGTERM", exit status 143), and the
+  // embedded database must be closed after the app (and its connection pool), before exiting.
+  let shuttingDown = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.log(`${signal}: shutting down`);
+    setTimeout(() => {
+      logger.error(`shutdown took longer than ${SHUTDOWN_TIMEOUT_MS} ms: exiting`);
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
+    (async () => {
+      await app.close(); // HTTP server, sockets, shutdown hooks of the providers, database pool
+      if (embedded) await embedded.stop();
+      logger.log('stopped');
+      process.exit(0);
+    })().catch((err) => {
+      logger.error(`shutdown failed: ${(err as Error).stack ?? err}`);
+      process.exit(1);
+    });
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, shutdown);
+
   await app.listen(config.port, process.env.HOST ?? '0.0.0.0');
   logger.log(`listening on ${await app.getUrl()}`);
 }
