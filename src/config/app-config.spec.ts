@@ -1,0 +1,144 @@
+import { AppConfig, ConfigError, loadConfig, parseDuration } from './app-config';
+
+const SECRET = 'a-secret-of-at-least-16-chars';
+
+describe('parseDuration', () => {
+  it.each([
+    ['900', 900],
+    ['45s', 45],
+    ['15m', 900],
+    ['12h', 43_200],
+    ['30d', 2_592_000],
+    [' 5m ', 300],
+  ])('%j → %d seconds', (raw, seconds) => {
+    expect(parseDuration('X_TTL', raw)).toBe(seconds);
+  });
+
+  it.each(['', 'forever', '0', '0m', '-5m', '1.5h', '10w', 'm', '15 m'])('refuses %j and names the variable', (raw) => {
+    expect(() => parseDuration('ACCESS_TOKEN_TTL', raw)).toThrow(ConfigError);
+    expect(() => parseDuration('ACCESS_TOKEN_TTL', raw)).toThrow(/ACCESS_TOKEN_TTL/);
+  });
+});
+
+describe('loadConfig', () => {
+  it('gives the contract defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toEqual<AppConfig>({
+      port: 3000,
+      databaseUrl: null,
+      redisUrl: null,
+      dataDir: './data',
+      jwtSecret: expect.stringMatching(/^[0-9a-f]{64}$/),
+      jwtSecretGenerated: true,
+      accessTokenTtlSeconds: 15 * 60,
+      refreshTokenTtlSeconds: 30 * 86_400,
+      messageMaxLength: 4096,
+      chatMaxMembers: 50,
+      messageMaxAttachments: 10,
+      historyPageSize: 15,
+      historyPageMax: 100,
+      pinnedChatsMax: 5,
+      attachmentMaxBytes: 26_214_400,
+      presenceGraceMs: 5000,
+      authRateLimitPerMinute: 30,
+      corsOrigins: true,
+      production: false,
+    });
+  });
+
+  it('makes a different random JWT secret at each start', () => {
+    expect(loadConfig({}).jwtSecret).not.toBe(loadConfig({}).jwtSecret);
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      DATABASE_URL: 'postgres://u:p@db:5432/chat',
+      REDIS_URL: 'redis://cache:6379',
+      DATA_DIR: '/var/lib/chat',
+      JWT_SECRET: SECRET,
+      ACCESS_TOKEN_TTL: '5m',
+      REFRESH_TOKEN_TTL: '7d',
+      MESSAGE_MAX_LENGTH: '100',
+      CHAT_MAX_MEMBERS: '3',
+      MESSAGE_MAX_ATTACHMENTS: '2',
+      HISTORY_PAGE_SIZE: '10',
+      HISTORY_PAGE_MAX: '20',
+      PINNED_CHATS_MAX: '1',
+      ATTACHMENT_MAX_BYTES: '1024',
+      PRESENCE_GRACE_MS: '0',
+      AUTH_RATE_LIMIT_PER_MINUTE: '5',
+      CORS_ORIGINS: 'https://a.example, https://b.example',
+      NODE_ENV: 'production',
+    });
+    expect(config).toEqual<AppConfig>({
+      port: 8080,
+      databaseUrl: 'postgres://u:p@db:5432/chat',
+      redisUrl: 'redis://cache:6379',
+      dataDir: '/var/lib/chat',
+      jwtSecret: SECRET,
+      jwtSecretGenerated: false,
+      accessTokenTtlSeconds: 300,
+      refreshTokenTtlSeconds: 7 * 86_400,
+      messageMaxLength: 100,
+      chatMaxMembers: 3,
+      messageMaxAttachments: 2,
+      historyPageSize: 10,
+      historyPageMax: 20,
+      pinnedChatsMax: 1,
+      attachmentMaxBytes: 1024,
+      presenceGraceMs: 0,
+      authRateLimitPerMinute: 5,
+      corsOrigins: ['https://a.example', 'https://b.example'],
+      production: true,
+    });
+  });
+
+  it('accepts postgresql:// and rediss:// URLs, and PORT=0 (any free port)', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgresql://db/chat', REDIS_URL: 'rediss://cache:6380', PORT: '0' });
+    expect(config.databaseUrl).toBe('postgresql://db/chat');
+    expect(config.redisUrl).toBe('rediss://cache:6380');
+    expect(config.port).toBe(0);
+  });
+
+  it('treats empty values as unset', () => {
+    const config = loadConfig({ PORT: '', DATABASE_URL: '', REDIS_URL: '', DATA_DIR: ' ', CORS_ORIGINS: '*' });
+    expect(config).toMatchObject({ port: 3000, databaseUrl: null, redisUrl: null, dataDir: './data', corsOrigins: true });
+  });
+
+  it.each<[string, NodeJS.ProcessEnv]>([
+    ['PORT', { PORT: 'abc' }],
+    ['PORT', { PORT: '-1' }],
+    ['PORT', { PORT: '3.5' }],
+    ['MESSAGE_MAX_LENGTH', { MESSAGE_MAX_LENGTH: '0' }],
+    ['MESSAGE_MAX_LENGTH', { MESSAGE_MAX_LENGTH: '99999999999999999999' }],
+    ['CHAT_MAX_MEMBERS', { CHAT_MAX_MEMBERS: '1' }],
+    ['MESSAGE_MAX_ATTACHMENTS', { MESSAGE_MAX_ATTACHMENTS: 'ten' }],
+    ['HISTORY_PAGE_MAX', { HISTORY_PAGE_MAX: '0' }],
+    ['HISTORY_PAGE_SIZE', { HISTORY_PAGE_SIZE: '101' }],
+    ['PINNED_CHATS_MAX', { PINNED_CHATS_MAX: '0' }],
+    ['ATTACHMENT_MAX_BYTES', { ATTACHMENT_MAX_BYTES: '25MB' }],
+    ['PRESENCE_GRACE_MS', { PRESENCE_GRACE_MS: '-1' }],
+    ['AUTH_RATE_LIMIT_PER_MINUTE', { AUTH_RATE_LIMIT_PER_MINUTE: '0' }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://x' }],
+    ['DATABASE_URL', { DATABASE_URL: 'localhost:5432' }],
+    ['REDIS_URL', { REDIS_URL: 'http://cache' }],
+    ['ACCESS_TOKEN_TTL', { ACCESS_TOKEN_TTL: 'forever' }],
+    ['REFRESH_TOKEN_TTL', { REFRESH_TOKEN_TTL: '0' }],
+    ['JWT_SECRET', { JWT_SECRET: 'too-short' }],
+    ['JWT_SECRET', { NODE_ENV: 'production' }],
+  ])('refuses a bad %s (%j) with a message that names it', (variable, env) => {
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain(variable);
+  });
+
+  it('accepts a JWT_SECRET in production', () => {
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET })).toMatchObject({ production: true, jwtSecretGenerated: false });
+  });
+});
