@@ -4,6 +4,7 @@ import * as argon2 from 'argon2';
 import { randomUUID } from 'node:crypto';
 import { AppException } from '../common/app.exception';
 import { AuthUser } from '../common/current-user';
+import { EVENTS, SessionEndedEvent } from '../common/events';
 import { toUserDto } from '../users/users.service';
 import { User } from '../users/user.entity';
 import { UsersRepository } from '../users/users.repository';
@@ -11,11 +12,6 @@ import { AuthResponseDto, LoginDto, RefreshDto, RegisterDto } from './dto/auth.d
 import { SessionsRepository } from './sessions.repository';
 import { TokensService, hashToken } from './tokens.service';
 
-export const SESSION_ENDED = 'session.ended';
-export interface SessionEndedEvent {
-  userId: string;
-  sessionId: string;
-}
 
 const INVALID_CREDENTIALS = () => new AppException(401, 'INVALID_CREDENTIALS', 'wrong username or password');
 
@@ -75,7 +71,7 @@ export class AuthService {
 
   private async endSession(session: AuthUser): Promise<void> {
     await this.sessions.revoke(session.sessionId);
-    this.events.emit(SESSION_ENDED, { userId: session.userId, sessionId: session.sessionId } satisfies SessionEndedEvent);
+    this.events.emit(EVENTS.sessionEnded, { userId: session.userId, sessionId: session.sessionId } satisfies SessionEndedEvent);
   }
 
   private async startSession(user: User): Promise<AuthResponseDto> {

@@ -4,6 +4,8 @@ import { ExecutionContext, SetMetadata, createParamDecorator } from '@nestjs/com
 export interface AuthUser {
   userId: string;
   sessionId: string;
+  /** Set when the call came over a socket: that socket does not get its own echo. */
+  socketId?: string;
 }
 
 export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionContext): AuthUser => {

@@ -1,0 +1,312 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { EntityManager } from 'typeorm';
+import { AppException } from '../common/app.exception';
+import { AuthUser } from '../common/current-user';
+import { ChatRemovedEvent, ChatUpdatedEvent, EVENTS, MessageEvent, ReceiptEvent } from '../common/events';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { MessageDto } from '../messages/dto/message.dto';
+import { Message, SystemEvent } from '../messages/message.entity';
+import { MessageViewsService } from '../messages/message-views.service';
+import { MessagesRepository } from '../messages/messages.repository';
+import { UsersService } from '../users/users.service';
+import { ChatMember } from './chat-member.entity';
+import { ChatListCursor, ChatListRow, ChatsRepository } from './chats.repository';
+import { AddMembersDto, ChatDetailDto, ChatListDto, ChatListQuery, ChatSummaryDto, CreateChatDto, RenameChatDto } from './dto/chat.dto';
+
+export const chatNotFound = () => AppException.notFound('CHAT_NOT_FOUND', 'chat not found');
+
+/** A change to a chat and the system message it stored (null when nothing changed). */
+export interface ChatChange {
+  chat: ChatDetailDto | null;
+  message: MessageDto | null;
+}
+
+function encodeCursor(row: ChatListRow): string {
+  const cursor: ChatListCursor = { p: row.pinnedKey, a: row.activityKey, id: row.chat.id };
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+function decodeCursor(raw: string): ChatListCursor {
+  try {
+    const c = JSON.parse(Buffer.from(raw, 'base64url').toString()) as ChatListCursor;
+    const ts = (v: unknown) => typeof v === 'string' && !Number.isNaN(Date.parse(v.replace(' ', 'T')));
+    if (ts(c.a) && (c.p === null || ts(c.p)) && typeof c.id === 'string' && /^[0-9a-f-]{36}$/i.test(c.id)) return c;
+  } catch {
+    // fall through
+  }
+  throw AppException.validation('cursor is not valid', [{ field: 'cursor', message: 'not a cursor from this API' }]);
+}
+
+@Injectable()
+export class ChatsService {
+  constructor(
+    private readonly chats: ChatsRepository,
+    private readonly messages: MessagesRepository,
+    private readonly views: MessageViewsService,
+    private readonly users: UsersService,
+    private readonly events: EventEmitter2,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** The caller's membership, or 404 — a non-member cannot tell the chat exists. */
+  async requireMember(caller: AuthUser, chatId: string, manager?: EntityManager): Promise<ChatMember> {
+    const member = await this.chats.findMembership(chatId, caller.userId, manager);
+    if (!member) throw chatNotFound();
+    return member;
+  }
+
+  async create(caller: AuthUser, dto: CreateChatDto): Promise<{ created: boolean; chat: ChatDetailDto }> {
+    return dto.type === 'direct' ? this.createDirect(caller, dto.userId!) : this.createGroup(caller, dto);
+  }
+
+  private async createDirect(caller: AuthUser, peerId: string): Promise<{ created: boolean; chat: ChatDetailDto }> {
+    if (peerId === caller.userId) throw AppException.validation('a direct chat needs another user', [{ field: 'userId', message: 'must not be yourself' }]);
+    const directKey = [caller.userId, peerId].sort().join(':');
+    const existing = await this.chats.findDirectByKey(directKey);
+    if (existing) return { created: false, chat: await this.detail(caller, existing.id) };
+    if (!(await this.chats.existingUserIds([peerId])).has(peerId)) throw AppException.notFound('USER_NOT_FOUND', 'user not found');
+    const chat = await this.chats.transaction(async (manager) => {
+      const inserted = await this.chats.insertDirectChat(manager, caller.userId, directKey);
+      if (!inserted) return null;
+      await this.chats.insertMembers(manager, inserted.id, [
+        { userId: caller.userId, role: 'member' },
+        { userId: peerId, role: 'member' },
+      ]);
+      return inserted;
+    });
+    // Lost the race to a concurrent create of the same pair: answer with the winner's chat.
+    if (!chat) return { created: false, chat: await this.detail(caller, (await this.chats.findDirectByKey(directKey))!.id) };
+    this.publishChatUpdated(chat.id, [caller.userId, peerId]);
+    return { created: true, chat: await this.detail(caller, chat.id) };
+  }
+
+  private async createGroup(caller: AuthUser, dto: CreateChatDto): Promise<{ created: boolean; chat: ChatDetailDto }> {
+    const others = [...new Set(dto.memberIds ?? [])].filter((id) => id !== caller.userId);
+    if (others.length + 1 > this.config.chatMaxMembers) throw this.memberLimit();
+    await this.requireUsers(others);
+    const { chatId, message } = await this.chats.transaction(async (manager) => {
+      const chat = await this.chats.insertGroupChat(manager, caller.userId, dto.title!, others.length + 1);
+      await this.chats.insertMembers(manager, chat.id, [
+        { userId: caller.userId, role: 'owner' },
+        ...others.map((userId) => ({ userId, role: 'member' as const })),
+      ]);
+      const names = await this.usernames([caller.userId], manager);
+      const stored = await this.messages.insertSystemMessage(
+        manager,
+        chat.id,
+        { kind: 'created', actorId: caller.userId, userIds: others, title: dto.title },
+        `${names.get(caller.userId)} created the group “${dto.title}”`,
+      );
+      return { chatId: chat.id, message: stored };
+    });
+    const memberIds = [caller.userId, ...others];
+    this.publishChatUpdated(chatId, memberIds);
+    await this.publishMessage(message, memberIds, caller);
+    return { created: true, chat: await this.detail(caller, chatId) };
+  }
+
+  async list(caller: AuthUser, query: ChatListQuery): Promise<ChatListDto> {
+    const cursor = query.cursor ? decodeCursor(query.cursor) : null;
+    const { rows, hasMore } = await this.chats.findListPage(caller.userId, query.limit ?? 50, cursor);
+    return {
+      items: await this.summaries(caller.userId, rows),
+      nextCursor: hasMore && rows.length ? encodeCursor(rows[rows.length - 1]) : null,
+    };
+  }
+
+  /** The chat as `userId` sees it in the list; null if not a member. */
+  async summaryFor(userId: string, chatId: string): Promise<ChatSummaryDto | null> {
+    const { rows } = await this.chats.findListPage(userId, 1, null, [chatId]);
+    return rows.length ? (await this.summaries(userId, rows))[0] : null;
+  }
+
+  async detail(caller: AuthUser, chatId: string): Promise<ChatDetailDto> {
+    const summary = await this.summaryFor(caller.userId, chatId);
+    if (!summary) throw chatNotFound();
+    const members = await this.chats.findMembers(chatId);
+    const profiles = new Map((await this.users.publicProfiles(members.map((m) => m.userId))).map((u) => [u.id, u]));
+    return {
+      ...summary,
+      members: members.map((m) => ({
+        user: profiles.get(m.userId)!,
+        role: m.role,
+        joinedAt: m.joinedAt.toISOString(),
+        deliveredSeq: m.deliveredSeq,
+        readSeq: m.readSeq,
+      })),
+    };
+  }
+
+  private async summaries(userId: string, rows: ChatListRow[]): Promise<ChatSummaryDto[]> {
+    const peerIds = rows.map((r) => r.peerId).filter((id): id is string => id !== null);
+    const lastMessages = rows.map((r) => r.lastMessage).filter((m): m is Message => m !== null);
+    const [peers, presented] = await Promise.all([this.users.publicProfiles(peerIds), this.views.present(lastMessages, userId)]);
+    const peerById = new Map(peers.map((p) => [p.id, p]));
+    const messageById = new Map(presented.map((m) => [m.id, m]));
+    return rows.map(({ chat, member, lastMessage, unreadCount, peerId }) => ({
+      id: chat.id,
+      type: chat.type,
+      title: chat.title,
+      peer: peerId ? (peerById.get(peerId) ?? null) : null,
+      memberCount: chat.memberCount,
+      pinned: member.pinnedAt !== null,
+      pinnedAt: member.pinnedAt?.toISOString() ?? null,
+      lastMessage: lastMessage ? messageById.get(lastMessage.id)! : null,
+      lastSeq: chat.lastSeq,
+      readSeq: member.readSeq,
+      unreadCount,
+      lastActivityAt: chat.lastActivityAt.toISOString(),
+      createdAt: chat.createdAt.toISOString(),
+    }));
+  }
+
+  async rename(caller: AuthUser, chatId: string, dto: RenameChatDto): Promise<ChatChange> {
+    const { message, memberIds } = await this.chats.transaction(async (manager) => {
+      const me = await this.requireManager(caller, chatId, manager);
+      await this.chats.setTitle(manager, chatId, dto.title);
+      const names = await this.usernames([caller.userId], manager);
+      const stored = await this.messages.insertSystemMessage(
+        manager,
+        chatId,
+        { kind: 'renamed', actorId: caller.userId, title: dto.title },
+        `${names.get(caller.userId)} renamed the group to “${dto.title}”`,
+      );
+      return { message: stored, memberIds: await this.chats.memberIds(me.chatId, manager) };
+    });
+    this.publishChatUpdated(chatId, memberIds);
+    return { chat: await this.detail(caller, chatId), message: await this.publishMessage(message, memberIds, caller) };
+  }
+
+  async addMembers(caller: AuthUser, chatId: string, dto: AddMembersDto): Promise<ChatChange> {
+    const requested = [...new Set(dto.userIds)];
+    const result = await this.chats.transaction(async (manager) => {
+      await this.requireManager(caller, chatId, manager);
+      // Locked: concurrent adds queue here, so the limit holds whatever the interleaving.
+      await this.chats.lockChat(manager, chatId);
+      const current = new Set(await this.chats.memberIds(chatId, manager));
+      const added = requested.filter((id) => !current.has(id));
+      if (!added.length) return null;
+      if (current.size + added.length > this.config.chatMaxMembers) throw this.memberLimit();
+      await this.requireUsers(added, manager);
+      await this.chats.insertMembers(manager, chatId, added.map((userId) => ({ userId, role: 'member' as const })));
+      await this.chats.setMemberCount(manager, chatId, current.size + added.length);
+      const names = await this.usernames([caller.userId, ...added], manager);
+      const stored = await this.messages.insertSystemMessage(
+        manager,
+        chatId,
+        { kind: 'member_added', actorId: caller.userId, userIds: added },
+        `${names.get(caller.userId)} added ${added.map((id) => names.get(id)).join(', ')}`,
+      );
+      return { message: stored, memberIds: [...current, ...added] };
+    });
+    if (!result) return { chat: await this.detail(caller, chatId), message: null };
+    this.publishChatUpdated(chatId, result.memberIds);
+    return { chat: await this.detail(caller, chatId), message: await this.publishMessage(result.message, result.memberIds, caller) };
+  }
+
+  /** Owner/admin removes a member; anyone removes themselves (leaves). */
+  async removeMember(caller: AuthUser, chatId: string, userId: string): Promise<ChatChange> {
+    const leaving = userId === caller.userId;
+    const result = await this.chats.transaction(async (manager) => {
+      const me = await this.requireMember(caller, chatId, manager);
+      if (me.chat!.type !== 'group') throw AppException.forbidden('members of a direct chat cannot change');
+      await this.chats.lockChat(manager, chatId);
+      const members = await this.chats.findMembers(chatId, manager);
+      const target = members.find((m) => m.userId === userId);
+      if (!leaving) {
+        if (me.role === 'member') throw AppException.forbidden('only the owner or an admin can remove members');
+        if (!target) throw AppException.notFound('MEMBER_NOT_FOUND', 'this user is not a member');
+        if (target.role === 'owner' || (target.role === 'admin' && me.role !== 'owner')) {
+          throw AppException.forbidden('you cannot remove this member');
+        }
+      }
+      await this.chats.deleteMember(manager, chatId, userId);
+      const remaining = members.filter((m) => m.userId !== userId);
+      await this.chats.setMemberCount(manager, chatId, remaining.length);
+      if (target?.role === 'owner' && remaining.length) {
+        // The longest-standing admin, else the longest-standing member, takes over (members are in join order).
+        const heir = remaining.find((m) => m.role === 'admin') ?? remaining[0];
+        await this.chats.setRole(manager, chatId, heir.userId, 'owner');
+      }
+      const names = await this.usernames([caller.userId, userId], manager);
+      const event: SystemEvent = leaving
+        ? { kind: 'member_left', actorId: caller.userId, userIds: [userId] }
+        : { kind: 'member_removed', actorId: caller.userId, userIds: [userId] };
+      const text = leaving ? `${names.get(userId)} left` : `${names.get(caller.userId)} removed ${names.get(userId)}`;
+      const stored = await this.messages.insertSystemMessage(manager, chatId, event, text);
+      return { message: stored, memberIds: remaining.map((m) => m.userId) };
+    });
+    this.events.emit(EVENTS.chatRemoved, { chatId, userIds: [userId], originSocketId: caller.socketId } satisfies ChatRemovedEvent);
+    this.publishChatUpdated(chatId, result.memberIds);
+    const message = await this.publishMessage(result.message, result.memberIds, caller);
+    return { chat: leaving ? null : await this.detail(caller, chatId), message };
+  }
+
+  async setPinned(caller: AuthUser, chatId: string, pinned: boolean): Promise<void> {
+    const changed = await this.chats.transaction(async (manager) => {
+      const me = await this.requireMember(caller, chatId, manager);
+      if ((me.pinnedAt !== null) === pinned) return false;
+      await this.chats.lockUserPins(manager, caller.userId);
+      if (pinned && (await this.chats.countPinned(manager, caller.userId)) >= this.config.pinnedChatsMax) {
+        throw new AppException(422, 'PIN_LIMIT', `at most ${this.config.pinnedChatsMax} chats can be pinned`);
+      }
+      await this.chats.setPinned(manager, chatId, caller.userId, pinned);
+      return true;
+    });
+    if (changed) this.publishChatUpdated(chatId, [caller.userId], caller.socketId);
+  }
+
+  async deleteForMe(caller: AuthUser, chatId: string): Promise<void> {
+    await this.requireMember(caller, chatId);
+    await this.chats.clearForMember(chatId, caller.userId);
+    this.events.emit(EVENTS.chatRemoved, { chatId, userIds: [caller.userId], originSocketId: caller.socketId } satisfies ChatRemovedEvent);
+  }
+
+  async advanceCursor(caller: AuthUser, chatId: string, kind: 'read' | 'delivered', seq: number): Promise<void> {
+    await this.requireMember(caller, chatId);
+    const moved = await this.chats.advanceCursor(chatId, caller.userId, kind, seq);
+    if (!moved) return;
+    const recipientIds = await this.chats.memberIds(chatId);
+    this.events.emit(EVENTS.receipt, {
+      chatId,
+      userId: caller.userId,
+      type: kind,
+      seq: kind === 'read' ? moved.read : moved.delivered,
+      recipientIds,
+    } satisfies ReceiptEvent);
+  }
+
+  private async requireManager(caller: AuthUser, chatId: string, manager: EntityManager): Promise<ChatMember> {
+    const me = await this.requireMember(caller, chatId, manager);
+    if (me.chat!.type !== 'group') throw AppException.forbidden('a direct chat has no title or members to change');
+    if (me.role === 'member') throw AppException.forbidden('only the owner or an admin can do this');
+    return me;
+  }
+
+  private async requireUsers(ids: string[], manager?: EntityManager): Promise<void> {
+    const found = await this.chats.existingUserIds(ids, manager);
+    const missing = ids.filter((id) => !found.has(id));
+    if (missing.length) throw AppException.notFound('USER_NOT_FOUND', `user not found: ${missing.join(', ')}`);
+  }
+
+  private async usernames(ids: string[], manager: EntityManager): Promise<Map<string, string>> {
+    const found = await this.chats.findUsernames(ids, manager);
+    return new Map([...found].map(([id, username]) => [id, `@${username}`]));
+  }
+
+  private memberLimit(): AppException {
+    return new AppException(422, 'CHAT_MEMBER_LIMIT', `a chat has at most ${this.config.chatMaxMembers} members`);
+  }
+
+  private publishChatUpdated(chatId: string, userIds: string[], originSocketId?: string): void {
+    this.events.emit(EVENTS.chatUpdated, { chatId, userIds, originSocketId } satisfies ChatUpdatedEvent);
+  }
+
+  /** Announces a stored message after its commit; returns it as the actor sees it. */
+  async publishMessage(message: Message, recipientIds: string[], caller: AuthUser): Promise<MessageDto> {
+    const dto = await this.views.presentOne(message, caller.userId);
+    this.events.emit(EVENTS.messageCreated, { message: dto, recipientIds, originSocketId: caller.socketId } satisfies MessageEvent);
+    return dto;
+  }
+}

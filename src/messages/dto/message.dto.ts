@@ -1,0 +1,35 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { AttachmentDto } from '../../attachments/dto/attachment.dto';
+
+export class ForwardedFromDto {
+  @ApiProperty({ format: 'uuid' }) chatId: string;
+  @ApiProperty() seq: number;
+  @ApiProperty({ format: 'uuid' }) senderId: string;
+}
+
+export class SystemEventDto {
+  @ApiProperty({ enum: ['created', 'member_added', 'member_removed', 'member_left', 'renamed'] }) kind: string;
+  @ApiProperty({ format: 'uuid' }) actorId: string;
+  @ApiProperty({ type: [String], required: false }) userIds?: string[];
+  @ApiProperty({ required: false }) title?: string;
+}
+
+export type MessageStatus = 'sent' | 'delivered' | 'read';
+
+export class MessageDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) chatId: string;
+  @ApiProperty({ description: '1, 2, 3 … per chat, gap-free, in commit order' }) seq: number;
+  @ApiProperty({ format: 'uuid' }) senderId: string;
+  @ApiProperty({ enum: ['text', 'system'] }) type: 'text' | 'system';
+  @ApiProperty({ nullable: true, type: String }) text: string | null;
+  @ApiProperty({ type: [AttachmentDto] }) attachments: AttachmentDto[];
+  @ApiProperty({ type: ForwardedFromDto, nullable: true }) forwardedFrom: ForwardedFromDto | null;
+  @ApiProperty({ type: SystemEventDto, nullable: true, description: 'set on system messages' }) event: SystemEventDto | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) editedAt: string | null;
+  @ApiProperty({ description: 'deleted for everyone (a tombstone)' }) deleted: boolean;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) clientId: string | null;
+  @ApiProperty({ enum: ['sent', 'delivered', 'read'], nullable: true, type: String, description: 'on the caller’s own messages only' })
+  status: MessageStatus | null;
+}

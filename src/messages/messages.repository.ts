@@ -1,0 +1,150 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AttachmentDto } from '../attachments/dto/attachment.dto';
+import { MessageHide } from './message-hide.entity';
+import { Message, SystemEvent } from './message.entity';
+import { OthersCursors } from './message-view';
+
+export type NewMessage = Pick<Message, 'chatId' | 'senderId' | 'type' | 'text'> &
+  Partial<Pick<Message, 'event' | 'clientId' | 'forwardedFromChatId' | 'forwardedFromSeq' | 'forwardedFromSenderId'>>;
+
+export interface HistoryPageQuery {
+  chatId: string;
+  viewerId: string;
+  /** The viewer's dialog cut-off: messages at or below it are hidden. */
+  clearedSeq: number;
+  before?: number;
+  after?: number;
+  limit: number;
+}
+
+/** Visible to :viewer — after their cut-off and not deleted for them. Used by every history read. */
+const VISIBLE = `m.seq > :clearedSeq AND NOT EXISTS (
+  SELECT 1 FROM message_hides h WHERE h.user_id = :viewerId AND h.chat_id = m.chat_id AND h.seq = m.seq)`;
+
+@Injectable()
+export class MessagesRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  /**
+   * Takes the next seq of the chat. The row lock it takes on the chat serialises the chat's senders
+   * until commit, so seqs are gap-free and in commit order.
+   */
+  async allocateSeqs(manager: EntityManager, chatId: string, count: number): Promise<number> {
+    const rows: Array<{ last_seq: number }> = await manager.query(
+      `UPDATE chats SET last_seq = last_seq + $2, last_activity_at = now() WHERE id = $1 RETURNING last_seq`,
+      [chatId, count],
+    );
+    return rows[0].last_seq - count + 1;
+  }
+
+  /** Stores messages with consecutive seqs and brings the chat back for members who deleted it. */
+  async insertMessages(manager: EntityManager, chatId: string, messages: NewMessage[]): Promise<Message[]> {
+    const first = await this.allocateSeqs(manager, chatId, messages.length);
+    const rows = messages.map((m, i) => manager.create(Message, { ...m, chatId, seq: first + i }));
+    const saved = await manager.save(Message, rows, { reload: true });
+    await manager.query(`UPDATE chat_members SET hidden = false WHERE chat_id = $1 AND hidden`, [chatId]);
+    return saved;
+  }
+
+  async insertSystemMessage(manager: EntityManager, chatId: string, event: SystemEvent, text: string): Promise<Message> {
+    const [message] = await this.insertMessages(manager, chatId, [
+      { chatId, senderId: event.actorId, type: 'system', text, event },
+    ]);
+    return message;
+  }
+
+  findBySeq(chatId: string, seq: number, manager: EntityManager = this.dataSource.manager): Promise<Message | null> {
+    return manager.findOneBy(Message, { chatId, seq });
+  }
+
+  /** The messages of these seqs that `viewer` can see, in ascending seq. */
+  findVisibleBySeqs(chatId: string, seqs: number[], viewerId: string, clearedSeq: number): Promise<Message[]> {
+    return this.dataSource
+      .getRepository(Message)
+      .createQueryBuilder('m')
+      .where('m.chat_id = :chatId AND m.seq = ANY(:seqs)', { chatId, seqs })
+      .andWhere(VISIBLE, { viewerId, clearedSeq })
+      .orderBy('m.seq', 'ASC')
+      .getMany();
+  }
+
+  findByClientId(chatId: string, senderId: string, clientId: string): Promise<Message | null> {
+    return this.dataSource.getRepository(Message).findOneBy({ chatId, senderId, clientId });
+  }
+
+  /** Keyset page on (chat_id, seq): the newest `limit` before `before`, or the oldest after `after`. */
+  async findHistoryPage(q: HistoryPageQuery): Promise<{ items: Message[]; hasMore: boolean }> {
+    const qb = this.dataSource
+      .getRepository(Message)
+      .createQueryBuilder('m')
+      .where('m.chat_id = :chatId', { chatId: q.chatId })
+      .andWhere(VISIBLE, { viewerId: q.viewerId, clearedSeq: q.clearedSeq })
+      .limit(q.limit + 1);
+    if (q.after !== undefined) {
+      qb.andWhere('m.seq > :after', { after: q.after }).orderBy('m.seq', 'ASC');
+    } else {
+      if (q.before !== undefined) qb.andWhere('m.seq < :before', { before: q.before });
+      qb.orderBy('m.seq', 'DESC');
+    }
+    const rows = await qb.getMany();
+    const hasMore = rows.length > q.limit;
+    const items = rows.slice(0, q.limit);
+    if (q.after === undefined) items.reverse();
+    return { items, hasMore };
+  }
+
+  /** Attachments each message carries (removed ones left out), in their order on the message. */
+  async findAttachments(messageIds: string[]): Promise<Map<string, AttachmentDto[]>> {
+    const result = new Map<string, AttachmentDto[]>();
+    if (!messageIds.length) return result;
+    const rows: Array<{ message_id: string; id: string; filename: string; mime_type: string; size: string; sha256: string; created_at: Date }> =
+      await this.dataSource.query(
+        `SELECT ma.message_id, a.id, a.filename, a.mime_type, a.size, a.sha256, a.created_at
+           FROM message_attachments ma JOIN attachments a ON a.id = ma.attachment_id
+          WHERE ma.message_id = ANY($1) AND a.deleted_at IS NULL
+          ORDER BY ma.message_id, ma.position`,
+        [messageIds],
+      );
+    for (const r of rows) {
+      const list = result.get(r.message_id) ?? [];
+      list.push({ id: r.id, filename: r.filename, mimeType: r.mime_type, size: Number(r.size), sha256: r.sha256, createdAt: r.created_at.toISOString() });
+      result.set(r.message_id, list);
+    }
+    return result;
+  }
+
+  /** min(deliveredSeq), min(readSeq) over the other current members of each chat. */
+  async othersCursors(chatIds: string[], viewerId: string): Promise<Map<string, OthersCursors>> {
+    const result = new Map<string, OthersCursors>();
+    if (!chatIds.length) return result;
+    const rows: Array<{ chat_id: string; delivered: number | null; read: number | null }> = await this.dataSource.query(
+      `SELECT chat_id, min(delivered_seq) AS delivered, min(read_seq) AS read
+         FROM chat_members WHERE chat_id = ANY($1) AND user_id <> $2 GROUP BY chat_id`,
+      [chatIds, viewerId],
+    );
+    for (const r of rows) result.set(r.chat_id, { deliveredSeq: r.delivered ?? 0, readSeq: r.read ?? 0 });
+    return result;
+  }
+
+  async hideForUser(userId: string, chatId: string, seq: number): Promise<void> {
+    await this.dataSource.getRepository(MessageHide).upsert({ userId, chatId, seq }, ['userId', 'chatId', 'seq']);
+  }
+
+  async markDeletedForEveryone(id: string): Promise<void> {
+    await this.dataSource.getRepository(Message).update({ id }, { deletedAt: () => 'now()' });
+  }
+
+  async updateText(id: string, text: string): Promise<void> {
+    await this.dataSource.getRepository(Message).update({ id }, { text, editedAt: () => 'now()' });
+  }
+
+  findById(id: string): Promise<Message | null> {
+    return this.dataSource.getRepository(Message).findOneBy({ id });
+  }
+}
