@@ -8,6 +8,7 @@ import { RedisModule } from './common/redis-connections';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule, DatabaseTarget } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { MessagesModule } from './messages/messages.module';
 import { PresenceModule } from './presence/presence.module';
 import { UsersModule } from './users/users.module';
 
@@ -26,6 +27,7 @@ export class AppModule {
         UsersModule,
         PresenceModule,
         ChatsModule,
+        MessagesModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };

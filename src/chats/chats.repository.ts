@@ -139,7 +139,8 @@ export class ChatsRepository {
       kind === 'read'
         ? `read_seq = ${target}, delivered_seq = GREATEST(cm.delivered_seq, ${target})`
         : `delivered_seq = ${target}`;
-    const rows: Array<{ read_seq: number; delivered_seq: number }> = await this.dataSource.query(
+    // For UPDATE … RETURNING, TypeORM's query() answers [rows, affectedCount].
+    const [rows]: [Array<{ read_seq: number; delivered_seq: number }>, number] = await this.dataSource.query(
       `UPDATE chat_members cm SET ${set}
          FROM chats c
         WHERE c.id = cm.chat_id AND cm.chat_id = $1 AND cm.user_id = $2 AND cm.${kind}_seq < ${target}

@@ -53,7 +53,8 @@ export function toAppException(err: unknown): { error: AppException; internal: b
     const code = (err.driverError as { code?: string } | undefined)?.code;
     // Malformed values that slipped past validation (bad uuid text, out-of-range ints): the caller's fault.
     if (code === '22P02' || code === '22003' || code === '22001' || code === '22021') {
-      return { error: AppException.validation('a value has the wrong format'), internal: false };
+      // Logged as internal: validation should have caught it first.
+      return { error: AppException.validation('a value has the wrong format'), internal: true };
     }
   }
   // Errors of Express middleware (body-parser, multer) carry an HTTP status of their own.

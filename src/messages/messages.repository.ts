@@ -36,7 +36,8 @@ export class MessagesRepository {
    * until commit, so seqs are gap-free and in commit order.
    */
   async allocateSeqs(manager: EntityManager, chatId: string, count: number): Promise<number> {
-    const rows: Array<{ last_seq: number }> = await manager.query(
+    // For UPDATE … RETURNING, TypeORM's query() answers [rows, affectedCount].
+    const [rows]: [Array<{ last_seq: number }>, number] = await manager.query(
       `UPDATE chats SET last_seq = last_seq + $2, last_activity_at = now() WHERE id = $1 RETURNING last_seq`,
       [chatId, count],
     );
@@ -57,6 +58,38 @@ export class MessagesRepository {
       { chatId, senderId: event.actorId, type: 'system', text, event },
     ]);
     return message;
+  }
+
+  /**
+   * Puts the sender's own unused uploads on a message, in the order given. Returns false (and
+   * changes nothing the caller's transaction keeps) when any id is unknown, someone else's or used.
+   */
+  async attachUploads(manager: EntityManager, messageId: string, uploaderId: string, attachmentIds: string[]): Promise<boolean> {
+    if (!attachmentIds.length) return true;
+    const [claimed]: [Array<{ id: string }>, number] = await manager.query(
+      `UPDATE attachments SET used_at = now()
+        WHERE id = ANY($1) AND uploader_id = $2 AND used_at IS NULL AND deleted_at IS NULL RETURNING id`,
+      [attachmentIds, uploaderId],
+    );
+    if (claimed.length !== attachmentIds.length) return false;
+    await manager.query(
+      `INSERT INTO message_attachments (message_id, attachment_id, position)
+       SELECT $1, id, ord::smallint FROM unnest($2::uuid[]) WITH ORDINALITY AS t(id, ord)`,
+      [messageId, attachmentIds],
+    );
+    return true;
+  }
+
+  /** A forward carries the same attachments: the references are copied, not the files. */
+  async copyAttachments(manager: EntityManager, pairs: Array<{ from: string; to: string }>): Promise<void> {
+    if (!pairs.length) return;
+    await manager.query(
+      `INSERT INTO message_attachments (message_id, attachment_id, position)
+       SELECT p.to_id, ma.attachment_id, ma.position
+         FROM unnest($1::uuid[], $2::uuid[]) AS p(from_id, to_id)
+         JOIN message_attachments ma ON ma.message_id = p.from_id`,
+      [pairs.map((p) => p.from), pairs.map((p) => p.to)],
+    );
   }
 
   findBySeq(chatId: string, seq: number, manager: EntityManager = this.dataSource.manager): Promise<Message | null> {

@@ -1,0 +1,104 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ApiErrors } from '../common/api-errors';
+import { AppException } from '../common/app.exception';
+import { AuthUser, CurrentUser } from '../common/current-user';
+import { uuidPipe } from '../common/uuid.pipe';
+import { MessageDto } from './dto/message.dto';
+import {
+  CommandAnswerDto,
+  DeleteMessageQuery,
+  EditMessageDto,
+  ForwardDto,
+  HistoryPageDto,
+  HistoryQuery,
+  MessageListDto,
+  ReceiptsDto,
+  SendMessageDto,
+} from './dto/message-requests.dto';
+import { MessagesService } from './messages.service';
+
+const seqPipe = new ParseIntPipe({
+  exceptionFactory: () => AppException.validation('seq must be a positive integer', [{ field: 'seq', message: 'must be an integer' }]),
+});
+
+function validSeq(seq: number): number {
+  if (seq < 1 || seq > 2147483647) throw AppException.validation('seq must be a positive integer', [{ field: 'seq', message: 'out of range' }]);
+  return seq;
+}
+
+@ApiTags('messages')
+@ApiBearerAuth()
+@ApiErrors(401)
+@ApiExtraModels(CommandAnswerDto, MessageDto)
+@Controller('api/chats/:id/messages')
+export class MessagesController {
+  constructor(private readonly messages: MessagesService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'History: the visible messages before `before` (default newest) or after `after`, ascending seq' })
+  @ApiOkResponse({ type: HistoryPageDto })
+  @ApiErrors(400, 404)
+  history(@CurrentUser() caller: AuthUser, @Param('id', uuidPipe) chatId: string, @Query() query: HistoryQuery) {
+    return this.messages.history(caller, chatId, query);
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Send a message (201), a retry of one (200, nothing new stored) or a command (200)' })
+  @ApiCreatedResponse({ type: MessageDto })
+  @ApiOkResponse({ schema: { oneOf: [{ $ref: getSchemaPath(MessageDto) }, { $ref: getSchemaPath(CommandAnswerDto) }] } })
+  @ApiErrors(400, 404, 422, 429)
+  async send(
+    @CurrentUser() caller: AuthUser,
+    @Param('id', uuidPipe) chatId: string,
+    @Body() dto: SendMessageDto,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const result = await this.messages.send(caller, chatId, dto);
+    if (result.kind === 'command') {
+      res.status(200);
+      return result.answer;
+    }
+    res.status(result.created ? 201 : 200);
+    return result.message;
+  }
+
+  @Post('forward')
+  @ApiOperation({ summary: 'Forward messages of another chat of yours into this one, in order' })
+  @ApiCreatedResponse({ type: MessageListDto })
+  @ApiErrors(400, 404, 422)
+  forward(@CurrentUser() caller: AuthUser, @Param('id', uuidPipe) chatId: string, @Body() dto: ForwardDto) {
+    return this.messages.forward(caller, chatId, dto);
+  }
+
+  @Patch(':seq')
+  @ApiOperation({ summary: 'Edit your own message' })
+  @ApiOkResponse({ type: MessageDto })
+  @ApiErrors(400, 403, 404, 422)
+  edit(@CurrentUser() caller: AuthUser, @Param('id', uuidPipe) chatId: string, @Param('seq', seqPipe) seq: number, @Body() dto: EditMessageDto) {
+    return this.messages.edit(caller, chatId, validSeq(seq), dto);
+  }
+
+  @Delete(':seq')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete for me (default) or for everyone (sender, or group owner/admin): a tombstone stays' })
+  @ApiNoContentResponse()
+  @ApiErrors(400, 403, 404)
+  async delete(
+    @CurrentUser() caller: AuthUser,
+    @Param('id', uuidPipe) chatId: string,
+    @Param('seq', seqPipe) seq: number,
+    @Query() query: DeleteMessageQuery,
+  ) {
+    await this.messages.delete(caller, chatId, validSeq(seq), query.scope ?? 'me');
+  }
+
+  @Get(':seq/receipts')
+  @ApiOperation({ summary: 'Who has received and who has read a message' })
+  @ApiOkResponse({ type: ReceiptsDto })
+  @ApiErrors(400, 404)
+  receipts(@CurrentUser() caller: AuthUser, @Param('id', uuidPipe) chatId: string, @Param('seq', seqPipe) seq: number) {
+    return this.messages.receipts(caller, chatId, validSeq(seq));
+  }
+}

@@ -1,0 +1,202 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { QueryFailedError } from 'typeorm';
+import { ChatsRepository } from '../chats/chats.repository';
+import { ChatsService } from '../chats/chats.service';
+import { ChatMember } from '../chats/chat-member.entity';
+import { AppException } from '../common/app.exception';
+import { AuthUser } from '../common/current-user';
+import { EVENTS, MessageEvent } from '../common/events';
+import { codePointLength } from '../common/validators';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { UsersService } from '../users/users.service';
+import { CommandsService } from './commands/commands.service';
+import { parseText } from './commands/command-parser';
+import { MessageDto } from './dto/message.dto';
+import { CommandAnswerDto, EditMessageDto, ForwardDto, HistoryPageDto, HistoryQuery, ReceiptsDto, SendMessageDto } from './dto/message-requests.dto';
+import { Message } from './message.entity';
+import { MessageViewsService } from './message-views.service';
+import { MessagesRepository, NewMessage } from './messages.repository';
+
+export const messageNotFound = () => AppException.notFound('MESSAGE_NOT_FOUND', 'message not found');
+
+export type SendResult = { kind: 'message'; created: boolean; message: MessageDto } | { kind: 'command'; answer: CommandAnswerDto };
+
+function isUniqueViolation(err: unknown, constraint: string): boolean {
+  const driver = (err instanceof QueryFailedError ? err.driverError : err) as { code?: string; constraint?: string } | undefined;
+  return driver?.code === '23505' && driver.constraint === constraint;
+}
+
+@Injectable()
+export class MessagesService {
+  constructor(
+    private readonly messages: MessagesRepository,
+    private readonly views: MessageViewsService,
+    private readonly chats: ChatsService,
+    private readonly chatsRepository: ChatsRepository,
+    private readonly commands: CommandsService,
+    private readonly users: UsersService,
+    private readonly events: EventEmitter2,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Sends a message (or runs a command). The answer exists only after the commit. */
+  async send(caller: AuthUser, chatId: string, dto: SendMessageDto): Promise<SendResult> {
+    const me = await this.chats.requireMember(caller, chatId);
+    const attachmentIds = [...new Set(dto.attachmentIds ?? [])];
+    let text = dto.text ?? null;
+    if (text !== null) {
+      const parsed = parseText(text);
+      // With files attached, a leading "/" is just text.
+      if (parsed.kind === 'error' && !attachmentIds.length) throw new AppException(400, parsed.code, parsed.message);
+      if (parsed.kind === 'command' && !attachmentIds.length) {
+        return { kind: 'command', answer: await this.commands.execute(caller, me, parsed.command) };
+      }
+      if (parsed.kind === 'text') text = parsed.text;
+    }
+    this.checkText(text, attachmentIds.length > 0);
+    if (attachmentIds.length > this.config.messageMaxAttachments) {
+      throw new AppException(400, 'TOO_MANY_ATTACHMENTS', `at most ${this.config.messageMaxAttachments} attachments per message`);
+    }
+
+    const existing = await this.messages.findByClientId(chatId, caller.userId, dto.clientId);
+    if (existing) return { kind: 'message', created: false, message: await this.views.presentOne(existing, caller.userId) };
+
+    let stored: Message;
+    try {
+      stored = await this.messages.transaction(async (manager) => {
+        const [message] = await this.messages.insertMessages(manager, chatId, [
+          { chatId, senderId: caller.userId, type: 'text', text: text || null, clientId: dto.clientId },
+        ]);
+        if (!(await this.messages.attachUploads(manager, message.id, caller.userId, attachmentIds))) {
+          throw AppException.notFound('ATTACHMENT_NOT_FOUND', 'an attachment is unknown, not yours or already used');
+        }
+        return message;
+      });
+    } catch (err) {
+      // A concurrent retry with the same clientId committed first: answer with its message.
+      if (!isUniqueViolation(err, 'uq_messages_client_id')) throw err;
+      const winner = await this.messages.findByClientId(chatId, caller.userId, dto.clientId);
+      if (!winner) throw err;
+      return { kind: 'message', created: false, message: await this.views.presentOne(winner, caller.userId) };
+    }
+    const message = await this.publish(EVENTS.messageCreated, stored, caller, me.chatId);
+    return { kind: 'message', created: true, message };
+  }
+
+  async history(caller: AuthUser, chatId: string, query: HistoryQuery): Promise<HistoryPageDto> {
+    if (query.before !== undefined && query.after !== undefined) {
+      throw AppException.validation('use either before or after, not both', [{ field: 'before', message: 'not with after' }]);
+    }
+    const limit = query.limit ?? this.config.historyPageSize;
+    if (limit > this.config.historyPageMax) {
+      throw AppException.validation(`limit must be at most ${this.config.historyPageMax}`, [{ field: 'limit', message: `at most ${this.config.historyPageMax}` }]);
+    }
+    const me = await this.chats.requireMember(caller, chatId);
+    const page = await this.messages.findHistoryPage({
+      chatId,
+      viewerId: caller.userId,
+      clearedSeq: me.clearedSeq,
+      before: query.before,
+      after: query.after,
+      limit,
+    });
+    const items = await this.views.present(page.items, caller.userId);
+    // What the reader has fetched has reached one of their devices.
+    const newest = page.items.at(-1)?.seq;
+    if (newest !== undefined && newest > me.deliveredSeq) await this.chats.advanceCursor(caller, chatId, 'delivered', newest);
+    return { items, hasMore: page.hasMore };
+  }
+
+  async edit(caller: AuthUser, chatId: string, seq: number, dto: EditMessageDto): Promise<MessageDto> {
+    const { me, message } = await this.requireVisible(caller, chatId, seq);
+    if (message.senderId !== caller.userId || message.type !== 'text') throw AppException.forbidden('you can edit only your own messages');
+    if (message.deletedAt) throw new AppException(422, 'MESSAGE_DELETED', 'a deleted message cannot be edited');
+    const attachments = await this.messages.findAttachments([message.id]);
+    this.checkText(dto.text, (attachments.get(message.id) ?? []).length > 0);
+    await this.messages.updateText(message.id, dto.text);
+    const updated = (await this.messages.findById(message.id))!;
+    return this.publish(EVENTS.messageUpdated, updated, caller, me.chatId);
+  }
+
+  async delete(caller: AuthUser, chatId: string, seq: number, scope: 'me' | 'everyone'): Promise<void> {
+    const { me, message } = await this.requireVisible(caller, chatId, seq);
+    if (scope === 'me') {
+      await this.messages.hideForUser(caller.userId, chatId, seq);
+      return;
+    }
+    const isGroupManager = me.chat!.type === 'group' && me.role !== 'member';
+    if (message.senderId !== caller.userId && !isGroupManager) {
+      throw AppException.forbidden('only the sender or a group owner/admin can delete for everyone');
+    }
+    if (message.deletedAt) return;
+    await this.messages.markDeletedForEveryone(message.id);
+    await this.publish(EVENTS.messageUpdated, (await this.messages.findById(message.id))!, caller, chatId);
+  }
+
+  async forward(caller: AuthUser, chatId: string, dto: ForwardDto): Promise<{ items: MessageDto[] }> {
+    const [target, source] = await Promise.all([
+      this.chats.requireMember(caller, chatId),
+      this.chats.requireMember(caller, dto.fromChatId),
+    ]);
+    const seqs = [...new Set(dto.seqs)].sort((a, b) => a - b);
+    const originals = await this.messages.findVisibleBySeqs(dto.fromChatId, seqs, caller.userId, source.clearedSeq);
+    if (originals.length !== seqs.length) throw messageNotFound();
+    if (originals.some((m) => m.deletedAt !== null || m.type !== 'text')) {
+      throw new AppException(422, 'MESSAGE_NOT_FORWARDABLE', 'deleted and system messages cannot be forwarded');
+    }
+    const copies: NewMessage[] = originals.map((m) => ({
+      chatId,
+      senderId: caller.userId,
+      type: 'text',
+      text: m.text,
+      // A forward of a forward still points at the first origin.
+      forwardedFromChatId: m.forwardedFromChatId ?? m.chatId,
+      forwardedFromSeq: m.forwardedFromSeq ?? m.seq,
+      forwardedFromSenderId: m.forwardedFromSenderId ?? m.senderId,
+    }));
+    const stored = await this.messages.transaction(async (manager) => {
+      const inserted = await this.messages.insertMessages(manager, chatId, copies);
+      await this.messages.copyAttachments(manager, originals.map((m, i) => ({ from: m.id, to: inserted[i].id })));
+      return inserted;
+    });
+    const items: MessageDto[] = [];
+    for (const m of stored) items.push(await this.publish(EVENTS.messageCreated, m, caller, target.chatId));
+    return { items };
+  }
+
+  async receipts(caller: AuthUser, chatId: string, seq: number): Promise<ReceiptsDto> {
+    const { message } = await this.requireVisible(caller, chatId, seq);
+    const others = (await this.chatsRepository.findMembers(chatId)).filter((m) => m.userId !== message.senderId);
+    const delivered = others.filter((m) => m.deliveredSeq >= seq).map((m) => m.userId);
+    const read = others.filter((m) => m.readSeq >= seq).map((m) => m.userId);
+    const profiles = new Map((await this.users.publicProfiles([...new Set([...delivered, ...read])])).map((u) => [u.id, u]));
+    return { deliveredTo: delivered.map((id) => profiles.get(id)!), readBy: read.map((id) => profiles.get(id)!) };
+  }
+
+  private checkText(text: string | null, hasAttachments: boolean): void {
+    if (text !== null && codePointLength(text) > this.config.messageMaxLength) {
+      throw new AppException(400, 'MESSAGE_TOO_LONG', `text must be at most ${this.config.messageMaxLength} characters`);
+    }
+    if (!hasAttachments && (text === null || text.trim() === '')) {
+      throw AppException.validation('a message needs text or attachments', [{ field: 'text', message: 'must contain a non-space character' }]);
+    }
+  }
+
+  private async requireVisible(caller: AuthUser, chatId: string, seq: number): Promise<{ me: ChatMember; message: Message }> {
+    const me = await this.chats.requireMember(caller, chatId);
+    const [message] = await this.messages.findVisibleBySeqs(chatId, [seq], caller.userId, me.clearedSeq);
+    if (!message) throw messageNotFound();
+    return { me, message };
+  }
+
+  /** Announces a committed message to the chat's members; returns it as the caller sees it. */
+  private async publish(event: string, message: Message, caller: AuthUser, chatId: string): Promise<MessageDto> {
+    const [dto, recipientIds] = await Promise.all([
+      this.views.presentOne(message, caller.userId),
+      this.chatsRepository.memberIds(chatId),
+    ]);
+    this.events.emit(event, { message: dto, recipientIds, originSocketId: caller.socketId } satisfies MessageEvent);
+    return dto;
+  }
+}
