@@ -1,0 +1,187 @@
+'use strict';
+// Shared pieces of the benchmark: starting the built service, seeding, measuring.
+const { spawn } = require('node:child_process');
+const { createHmac, randomUUID } = require('node:crypto');
+const { readFileSync } = require('node:fs');
+const { createServer } = require('node:net');
+const { join } = require('node:path');
+const { Client, Pool } = require('pg');
+
+const ROOT = join(__dirname, '..');
+const PG_ADMIN_URL = process.env.BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const JWT_SECRET = 'bench-secret-bench-secret-bench-secret';
+const CLK_TCK = 100; // Linux USER_HZ
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.once('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+async function createDatabase() {
+  const name = `bench_${Date.now().toString(36)}`;
+  const admin = new Client(PG_ADMIN_URL);
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function dropDatabase(dbUrl) {
+  const admin = new Client(PG_ADMIN_URL);
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS "${new URL(dbUrl).pathname.slice(1)}" WITH (FORCE)`);
+  await admin.end();
+}
+
+async function waitForHealth(url, timeoutMs, proc) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc && proc.exitCode !== null) throw new Error(`process exited with ${proc.exitCode}`);
+    try {
+      const res = await fetch(`${url}/health`);
+      if (res.status === 200) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`${url} not healthy in ${timeoutMs} ms`);
+}
+
+/** Starts a node script (the service or the relay) and waits for /health. */
+async function startProcess(script, env, args = []) {
+  const port = await freePort();
+  const started = Date.now();
+  const proc = spawn(process.execPath, [...args, script], {
+    env: { PATH: process.env.PATH, NODE_ENV: 'production', LOG_LEVEL: 'warn', JWT_SECRET, AUTH_RATE_LIMIT_PER_MINUTE: '1000000', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHealth(url, 60000, proc);
+  return {
+    url,
+    proc,
+    startMs: Date.now() - started,
+    stop: () =>
+      new Promise((ok) => {
+        if (proc.exitCode !== null) return ok();
+        proc.once('exit', () => ok());
+        proc.kill('SIGTERM');
+        setTimeout(() => proc.kill('SIGKILL'), 10000).unref();
+      }),
+  };
+}
+
+function startService(env) {
+  return startProcess(join(ROOT, 'dist', 'src', 'main.js'), env);
+}
+
+/** CPU seconds (user+system) and RSS of a process, from /proc. */
+function procStats(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)[1]);
+  return { cpuSeconds, rssBytes: rssKb * 1024 };
+}
+
+function b64url(value) {
+  return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+}
+
+/** An HS256 access token like the service signs: { sub: userId, sid: sessionId }. */
+function signAccessToken(userId, sessionId) {
+  const now = Math.floor(Date.now() / 1000);
+  const head = `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url({ sub: userId, sid: sessionId, iat: now, exp: now + 6 * 3600 })}`;
+  return `${head}.${createHmac('sha256', JWT_SECRET).update(head).digest('base64url')}`;
+}
+
+/**
+ * Users with a live session each, inserted straight into the database (registering thousands
+ * through argon2 would measure the password hash, not the chat).
+ */
+async function seedUsers(db, n, prefix = 'b') {
+  const users = [];
+  for (let i = 0; i < n; i++) users.push({ id: randomUUID(), sessionId: randomUUID(), username: `${prefix}${i}_${Date.now().toString(36)}`.slice(0, 32) });
+  for (let i = 0; i < users.length; i += 1000) {
+    const chunk = users.slice(i, i + 1000);
+    await db.query(
+      `INSERT INTO users (id, username, username_key, display_name, password_hash)
+       SELECT id, u, lower(u), u, 'seeded' FROM unnest($1::uuid[], $2::text[]) AS t(id, u)`,
+      [chunk.map((u) => u.id), chunk.map((u) => u.username)],
+    );
+    await db.query(
+      `INSERT INTO sessions (id, user_id, refresh_token_hash, expires_at)
+       SELECT sid, uid, repeat('0', 64), now() + interval '1 day' FROM unnest($1::uuid[], $2::uuid[]) AS t(sid, uid)`,
+      [chunk.map((u) => u.sessionId), chunk.map((u) => u.id)],
+    );
+  }
+  for (const u of users) u.token = signAccessToken(u.id, u.sessionId);
+  return users;
+}
+
+/** A chat with members, inserted straight into the database. */
+async function seedChat(db, type, members) {
+  const id = randomUUID();
+  const directKey = type === 'direct' ? members.map((m) => m.id).sort().join(':') : null;
+  await db.query(
+    `INSERT INTO chats (id, type, title, direct_key, member_count, created_by) VALUES ($1, $2, $3, $4, $5, $6)`,
+    [id, type, type === 'group' ? 'bench group' : null, directKey, members.length, members[0].id],
+  );
+  await db.query(
+    `INSERT INTO chat_members (chat_id, user_id, role) SELECT $1, uid, CASE WHEN ord = 1 THEN $3 ELSE 'member' END
+       FROM unnest($2::uuid[]) WITH ORDINALITY AS t(uid, ord)`,
+    [id, members.map((m) => m.id), type === 'group' ? 'owner' : 'member'],
+  );
+  return id;
+}
+
+function percentile(sorted, p) {
+  if (!sorted.length) return null;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+function summarize(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const r = (v) => (v === null ? null : Math.round(v * 100) / 100);
+  return { n: sorted.length, p50: r(percentile(sorted, 50)), p99: r(percentile(sorted, 99)), max: r(sorted.at(-1) ?? null) };
+}
+
+function nowMs() {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function newPool(url, max = 10) {
+  return new Pool({ connectionString: url, max });
+}
+
+module.exports = {
+  ROOT,
+  JWT_SECRET,
+  createDatabase,
+  dropDatabase,
+  startProcess,
+  startService,
+  procStats,
+  seedUsers,
+  seedChat,
+  summarize,
+  nowMs,
+  sleep,
+  newPool,
+  freePort,
+  waitForHealth,
+  signAccessToken,
+};
