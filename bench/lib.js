@@ -3,25 +3,15 @@
 const { spawn } = require('node:child_process');
 const { createHmac, randomUUID } = require('node:crypto');
 const { readFileSync } = require('node:fs');
-const { createServer } = require('node:net');
 const { join } = require('node:path');
 const { Client, Pool } = require('pg');
+// The built service's own helper (npm run bench builds first).
+const { freePort } = require('../dist/src/common/free-port');
 
 const ROOT = join(__dirname, '..');
 const PG_ADMIN_URL = process.env.BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const JWT_SECRET = 'bench-secret-bench-secret-bench-secret';
 const CLK_TCK = 100; // Linux USER_HZ
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => ok(port));
-    });
-  });
-}
 
 async function createDatabase() {
   const name = `bench_${Date.now().toString(36)}`;

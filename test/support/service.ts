@@ -1,24 +1,15 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
+import { freePort } from '../../src/common/free-port';
+
+export { freePort };
 
 /** The shared PostgreSQL server the tests use; each service gets a database of its own. */
 export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const MAIN_JS = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
 export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret';
-
-export function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => ok(port));
-    });
-  });
-}
 
 function withDatabase(url: string, database: string): string {
   const u = new URL(url);
