@@ -32,22 +32,28 @@ export class MessagesRepository {
   }
 
   /**
-   * Takes the next seq of the chat. The row lock it takes on the chat serialises the chat's senders
-   * until commit, so seqs are gap-free and in commit order.
+   * Takes the next `count` seqs of the chat and the time they are stored at. The row lock it takes on
+   * the chat serialises the chat's senders until commit, so seqs are gap-free and in commit order.
+   * The time is read after the lock (not the transaction's start, which `now()` gives) and never goes
+   * back, so `createdAt` follows `seq` and the chat's last activity never moves backwards.
    */
-  async allocateSeqs(manager: EntityManager, chatId: string, count: number): Promise<number> {
+  async allocateSeqs(manager: EntityManager, chatId: string, count: number): Promise<{ first: number; at: Date }> {
     // For UPDATE … RETURNING, TypeORM's query() answers [rows, affectedCount].
-    const [rows]: [Array<{ last_seq: number }>, number] = await manager.query(
-      `UPDATE chats SET last_seq = last_seq + $2, last_activity_at = now() WHERE id = $1 RETURNING last_seq`,
+    const [rows]: [Array<{ last_seq: number; last_activity_at: Date }>, number] = await manager.query(
+      `UPDATE chats
+          SET last_seq = last_seq + $2,
+              last_activity_at = GREATEST(last_activity_at, date_trunc('milliseconds', clock_timestamp()))
+        WHERE id = $1
+        RETURNING last_seq, last_activity_at`,
       [chatId, count],
     );
-    return rows[0].last_seq - count + 1;
+    return { first: rows[0].last_seq - count + 1, at: rows[0].last_activity_at };
   }
 
   /** Stores messages with consecutive seqs and brings the chat back for members who deleted it. */
   async insertMessages(manager: EntityManager, chatId: string, messages: NewMessage[]): Promise<Message[]> {
-    const first = await this.allocateSeqs(manager, chatId, messages.length);
-    const rows = messages.map((m, i) => manager.create(Message, { ...m, chatId, seq: first + i }));
+    const { first, at } = await this.allocateSeqs(manager, chatId, messages.length);
+    const rows = messages.map((m, i) => manager.create(Message, { ...m, chatId, seq: first + i, createdAt: at }));
     const saved = await manager.save(Message, rows, { reload: true });
     await manager.query(`UPDATE chat_members SET hidden = false WHERE chat_id = $1 AND hidden`, [chatId]);
     return saved;

@@ -68,6 +68,8 @@ export class MessagesService {
         const [message] = await this.messages.insertMessages(manager, chatId, [
           { chatId, senderId: caller.userId, type: 'text', text: text || null, clientId: dto.clientId },
         ]);
+        // Checked again under the chat's lock: a member removed meanwhile does not get a message in.
+        await this.chats.requireMember(caller, chatId, manager);
         if (!(await this.messages.attachUploads(manager, message.id, caller.userId, attachmentIds))) {
           throw AppException.notFound('ATTACHMENT_NOT_FOUND', 'an attachment is unknown, not yours or already used');
         }
@@ -157,6 +159,7 @@ export class MessagesService {
     }));
     const stored = await this.messages.transaction(async (manager) => {
       const inserted = await this.messages.insertMessages(manager, chatId, copies);
+      await this.chats.requireMember(caller, chatId, manager);
       await this.messages.copyAttachments(manager, originals.map((m, i) => ({ from: m.id, to: inserted[i].id })));
       return inserted;
     });

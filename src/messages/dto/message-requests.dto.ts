@@ -1,13 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, Min } from 'class-validator';
 import { ChatIdDto } from '../../chats/dto/chat.dto';
 import { UserPublicDto } from '../../users/dto/user.dto';
 import { MessageDto } from './message.dto';
 
-// Hard caps against abuse; the configurable limits (MESSAGE_MAX_LENGTH, MESSAGE_MAX_ATTACHMENTS)
-// are checked by the service so they answer with their own error codes.
-const TEXT_HARD_CAP = 65536;
+// The configurable limits (MESSAGE_MAX_LENGTH, MESSAGE_MAX_ATTACHMENTS) are checked by the service
+// so that they answer with their own error codes (MESSAGE_TOO_LONG, TOO_MANY_ATTACHMENTS). Text has no
+// cap here: the JSON body limit (1 MB) bounds it, and any text over MESSAGE_MAX_LENGTH is MESSAGE_TOO_LONG.
 const ATTACHMENTS_HARD_CAP = 1000;
 const MAX_SEQ = 2147483647;
 
@@ -19,7 +19,6 @@ export class SendMessageDto {
   @ApiPropertyOptional({ description: 'up to MESSAGE_MAX_LENGTH code points; starting with "/" makes it a command ("//" escapes)' })
   @IsOptional()
   @IsString()
-  @MaxLength(TEXT_HARD_CAP)
   text?: string;
 
   @ApiPropertyOptional({ type: [String], description: 'ids of the sender’s own unused uploads (at most MESSAGE_MAX_ATTACHMENTS)' })
@@ -33,7 +32,6 @@ export class SendMessageDto {
 export class EditMessageDto {
   @ApiProperty()
   @IsString()
-  @MaxLength(TEXT_HARD_CAP)
   text: string;
 }
 
