@@ -5,9 +5,11 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { AppModule } from './app.module';
 import { httpLogger, PinoNestLogger } from './common/logging';
+import { RedisConnections } from './common/redis-connections';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
 import { DatabaseTarget } from './database/database.module';
+import { RealtimeIoAdapter } from './realtime/socket-io.adapter';
 
 export function buildOpenApi(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -32,6 +34,10 @@ export async function createApp(config: AppConfig, database: DatabaseTarget, log
   app.enableCors({ origin: config.corsOrigins, credentials: false });
   app.useBodyParser('json', { limit: '1mb' });
   app.useGlobalPipes(createValidationPipe());
+  // socket.io on the same port: settings from the config; with REDIS_URL, the Redis adapter.
+  const sockets = new RealtimeIoAdapter(app, config);
+  if (config.redisUrl) await sockets.connectRedis(app.get(RedisConnections));
+  app.useWebSocketAdapter(sockets);
   // Signals are handled in main.ts (graceful shutdown, exit 0, embedded database closed last).
 
   SwaggerModule.setup('docs', app, () => buildOpenApi(app), { jsonDocumentUrl: 'docs-json' });

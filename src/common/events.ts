@@ -11,6 +11,8 @@ export const EVENTS = {
   chatUpdated: 'chat.updated',
   chatRemoved: 'chat.removed',
   sessionEnded: 'session.ended',
+  typing: 'typing',
+  presence: 'presence',
 } as const;
 
 export interface MessageEvent {
@@ -44,4 +46,20 @@ export interface ChatRemovedEvent {
 export interface SessionEndedEvent {
   userId: string;
   sessionId: string;
+}
+
+/** A member started or stopped typing: told to the chat's other members. */
+export interface TypingEvent {
+  chatId: string;
+  userId: string;
+  isTyping: boolean;
+  recipientIds: string[];
+}
+
+/** A user turned online or offline: told to the users who share a chat with it. */
+export interface PresenceEvent {
+  userId: string;
+  online: boolean;
+  lastSeenAt: string | null;
+  recipientIds: string[];
 }

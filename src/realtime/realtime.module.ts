@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
+import { ChatsModule } from '../chats/chats.module';
+import { MessagesModule } from '../messages/messages.module';
+import { PresenceModule } from '../presence/presence.module';
+import { ChatGateway } from './chat.gateway';
+import { TypingService } from './typing.service';
+
+/** socket.io: the gateway (client events, fan-out) and typing. The server itself: RealtimeIoAdapter. */
+@Module({
+  imports: [AuthModule, ChatsModule, MessagesModule, PresenceModule],
+  providers: [ChatGateway, TypingService],
+})
+export class RealtimeModule {}

@@ -1,0 +1,77 @@
+import { INestApplicationContext, Logger } from '@nestjs/common';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type { RedisClientType } from 'redis';
+import { Server, ServerOptions } from 'socket.io';
+import { RedisConnections } from '../common/redis-connections';
+import { AppConfig } from '../config/app-config';
+
+/** Largest socket.io frame accepted; a bigger one closes that connection. */
+export const SOCKET_MAX_FRAME_BYTES = 1024 * 1024;
+
+/**
+ * The socket.io server of the application: settings from the configuration, the Redis adapter
+ * (with REDIS_URL) so that emits to rooms reach the sockets of every instance.
+ */
+export class RealtimeIoAdapter extends IoAdapter {
+  private readonly log = new Logger('Realtime');
+  private redisAdapter?: ReturnType<typeof createAdapter>;
+
+  constructor(
+    app: INestApplicationContext,
+    private readonly config: AppConfig,
+  ) {
+    super(app);
+  }
+
+  /** Connects the pub/sub pair of the Redis adapter; call before the server is created. */
+  async connectRedis(redis: RedisConnections): Promise<void> {
+    const [pub, sub] = await Promise.all([redis.connect('socket.io pub'), redis.connect('socket.io sub')]);
+    this.redisAdapter = createAdapter(this.safePublisher(pub), sub);
+  }
+
+  // Typed loosely: the base class is typed with the socket.io copy @nestjs/platform-socket.io pins.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override createIOServer(port: number, options?: object): any {
+    const settings: Partial<ServerOptions> = {
+      ...options,
+      serveClient: false,
+      maxHttpBufferSize: SOCKET_MAX_FRAME_BYTES,
+      perMessageDeflate: false,
+      // connectionStateRecovery stays off: a reconnecting client catches up through the REST
+      // history (API.md, "Reconnect").
+      cors: { origin: this.config.corsOrigins, credentials: false },
+      ...(this.redisAdapter ? { adapter: this.redisAdapter } : {}),
+    };
+    // Our own socket.io (the project's version, not the copy @nestjs/platform-socket.io pins), on
+    // the HTTP server of the application.
+    const server = this.httpServer && port === 0 ? new Server(this.httpServer, settings) : new Server(port, settings);
+    // socket.io keeps the handshake's HTTP request for the socket's whole life; nothing here needs
+    // it after the handshake (the token is in `socket.handshake.auth`), so free it per connection.
+    server.engine.on('connection', (raw: { request: unknown }) => {
+      raw.request = null;
+    });
+    return server;
+  }
+
+  /**
+   * The adapter publishes without awaiting; during a Redis outage each publish would reject
+   * unhandled (fatal in Node). This client logs instead: the emit is lost, as over a broken link.
+   */
+  private safePublisher(client: RedisClientType): RedisClientType {
+    let lastError = 0;
+    const publish = (...args: Parameters<RedisClientType['publish']>) =>
+      client.publish(...args).catch((err: Error) => {
+        if (Date.now() - lastError > 10_000) this.log.warn(`socket.io publish failed: ${err.message}`);
+        lastError = Date.now();
+        return 0;
+      });
+    return new Proxy(client, {
+      get(target, prop, receiver) {
+        if (prop === 'publish') return publish;
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  }
+}
