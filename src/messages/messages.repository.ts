@@ -4,24 +4,13 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AttachmentDto } from '../attachments/dto/attachment.dto';
 import { MessageHide } from './message-hide.entity';
 import { Message, SystemEvent } from './message.entity';
+import { HistoryPageQuery, VISIBLE, historyPageQueryBuilder } from './history-page.query';
 import { OthersCursors } from './message-view';
+
+export type { HistoryPageQuery } from './history-page.query';
 
 export type NewMessage = Pick<Message, 'chatId' | 'senderId' | 'type' | 'text'> &
   Partial<Pick<Message, 'event' | 'clientId' | 'forwardedFromChatId' | 'forwardedFromSeq' | 'forwardedFromSenderId'>>;
-
-export interface HistoryPageQuery {
-  chatId: string;
-  viewerId: string;
-  /** The viewer's dialog cut-off: messages at or below it are hidden. */
-  clearedSeq: number;
-  before?: number;
-  after?: number;
-  limit: number;
-}
-
-/** Visible to :viewer — after their cut-off and not deleted for them. Used by every history read. */
-const VISIBLE = `m.seq > :clearedSeq AND NOT EXISTS (
-  SELECT 1 FROM message_hides h WHERE h.user_id = :viewerId AND h.chat_id = m.chat_id AND h.seq = m.seq)`;
 
 @Injectable()
 export class MessagesRepository {
@@ -119,18 +108,7 @@ export class MessagesRepository {
 
   /** Keyset page on (chat_id, seq): the newest `limit` before `before`, or the oldest after `after`. */
   async findHistoryPage(q: HistoryPageQuery): Promise<{ items: Message[]; hasMore: boolean }> {
-    const qb = this.dataSource
-      .getRepository(Message)
-      .createQueryBuilder('m')
-      .where('m.chat_id = :chatId', { chatId: q.chatId })
-      .andWhere(VISIBLE, { viewerId: q.viewerId, clearedSeq: q.clearedSeq })
-      .limit(q.limit + 1);
-    if (q.after !== undefined) {
-      qb.andWhere('m.seq > :after', { after: q.after }).orderBy('m.seq', 'ASC');
-    } else {
-      if (q.before !== undefined) qb.andWhere('m.seq < :before', { before: q.before });
-      qb.orderBy('m.seq', 'DESC');
-    }
+    const qb = historyPageQueryBuilder(this.dataSource.getRepository(Message), q);
     const rows = await qb.getMany();
     const hasMore = rows.length > q.limit;
     const items = rows.slice(0, q.limit);
