@@ -18,11 +18,18 @@ export interface ChatListRow {
 }
 
 export interface ChatListCursor {
-  /** pinned_at of the last item as text, or null when it was not pinned. */
+  /** pinned_at of the last item (UTC, microseconds: "2026-01-31T12:34:56.789012Z"), or null when it was not pinned. */
   p: string | null;
+  /** last_activity_at of the last item, in the same form. */
   a: string;
   id: string;
 }
+
+/**
+ * A timestamptz as exact UTC text with microseconds, whatever the session's DateStyle and TimeZone:
+ * PostgreSQL reads it back exactly, and the cursor can check it strictly.
+ */
+const exactKey = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 @Injectable()
 export class ChatsRepository {
@@ -171,14 +178,15 @@ export class ChatsRepository {
       if (cursor.p !== null) {
         params.push(cursor.p);
         const p = `$${params.length}::timestamptz`;
-        where += ` AND ((cm.pinned_at IS NOT NULL AND (cm.pinned_at, c.id) < (${p}, ${id})) OR cm.pinned_at IS NULL)`;
+        // Same keys as the ORDER BY: pins made in the same instant fall back to activity, then id.
+        where += ` AND ((cm.pinned_at IS NOT NULL AND (cm.pinned_at, c.last_activity_at, c.id) < (${p}, ${a}, ${id})) OR cm.pinned_at IS NULL)`;
       } else {
         where += ` AND cm.pinned_at IS NULL AND (c.last_activity_at, c.id) < (${a}, ${id})`;
       }
     }
     const raw: Array<Record<string, unknown>> = await this.dataSource.query(
       `SELECT c.id, c.type, c.title, c.last_seq, c.member_count, c.last_activity_at, c.created_at, c.created_by,
-              c.last_activity_at::text AS activity_key, cm.pinned_at::text AS pinned_key,
+              ${exactKey('c.last_activity_at')} AS activity_key, ${exactKey('cm.pinned_at')} AS pinned_key,
               cm.role, cm.joined_at, cm.delivered_seq, cm.read_seq, cm.cleared_seq, cm.hidden, cm.pinned_at,
               lm.id AS lm_id, peer.user_id AS peer_id,
               (SELECT count(*)::int FROM messages u

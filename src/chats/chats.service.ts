@@ -27,11 +27,25 @@ function encodeCursor(row: ChatListRow): string {
   return Buffer.from(JSON.stringify(cursor)).toString('base64url');
 }
 
+const CURSOR_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.\d{6}Z$/;
+const CURSOR_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A sort key as the list query writes it (see exactKey), and a real date PostgreSQL will accept. */
+function isCursorTime(value: unknown): value is string {
+  const m = typeof value === 'string' ? CURSOR_TIME.exec(value) : null;
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1).map(Number);
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
+  return year >= 1 && day >= 1 && day <= days && hour < 24 && minute < 60 && second < 60;
+}
+
 function decodeCursor(raw: string): ChatListCursor {
   try {
     const c = JSON.parse(Buffer.from(raw, 'base64url').toString()) as ChatListCursor;
-    const ts = (v: unknown) => typeof v === 'string' && !Number.isNaN(Date.parse(v.replace(' ', 'T')));
-    if (ts(c.a) && (c.p === null || ts(c.p)) && typeof c.id === 'string' && /^[0-9a-f-]{36}$/i.test(c.id)) return c;
+    if (c && isCursorTime(c.a) && (c.p === null || isCursorTime(c.p)) && typeof c.id === 'string' && CURSOR_ID.test(c.id)) {
+      return { p: c.p, a: c.a, id: c.id };
+    }
   } catch {
     // fall through
   }
