@@ -2,6 +2,8 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
 
 @Entity('attachments')
 @Index('ix_attachments_unused', ['createdAt'], { where: '"deleted_at" IS NULL AND "used_at" IS NULL' })
+/** The clean-up's work list: deleted, bytes not yet removed. */
+@Index('ix_attachments_purge', ['deletedAt'], { where: '"deleted_at" IS NOT NULL AND "purged_at" IS NULL' })
 export class Attachment {
   @PrimaryGeneratedColumn('uuid')
   id: string;

@@ -17,6 +17,8 @@ export interface AppConfig {
   historyPageMax: number;
   pinnedChatsMax: number;
   attachmentMaxBytes: number;
+  attachmentCleanupIntervalMs: number;
+  attachmentUnusedTtlMs: number;
   presenceGraceMs: number;
   authRateLimitPerMinute: number;
   corsOrigins: string[] | true;
@@ -91,6 +93,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     historyPageMax,
     pinnedChatsMax: positiveInt(env, 'PINNED_CHATS_MAX', 5),
     attachmentMaxBytes: positiveInt(env, 'ATTACHMENT_MAX_BYTES', 26214400),
+    attachmentCleanupIntervalMs: positiveInt(env, 'ATTACHMENT_CLEANUP_INTERVAL_MS', 3_600_000, 100),
+    attachmentUnusedTtlMs: positiveInt(env, 'ATTACHMENT_UNUSED_TTL_MS', 86_400_000),
     presenceGraceMs: positiveInt(env, 'PRESENCE_GRACE_MS', 5000, 0),
     authRateLimitPerMinute: positiveInt(env, 'AUTH_RATE_LIMIT_PER_MINUTE', 30),
     corsOrigins: !cors || cors === '*' ? true : cors.split(',').map((o) => o.trim()),

@@ -1,0 +1,182 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { randomUUID } from 'node:crypto';
+import { Readable, pipeline } from 'node:stream';
+import { ChatsRepository } from '../chats/chats.repository';
+import { AppException, ErrorBody } from '../common/app.exception';
+import { AuthUser } from '../common/current-user';
+import { EVENTS, MessageEvent } from '../common/events';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Message } from '../messages/message.entity';
+import { MessageViewsService } from '../messages/message-views.service';
+import { Attachment } from './attachment.entity';
+import { AttachmentsRepository } from './attachments.repository';
+import { AttachmentDto } from './dto/attachment.dto';
+import { contentDisposition, sanitizeFilename } from './filename';
+import type { IncomingFile } from './multipart';
+import { etagMatches, parseRange } from './range';
+import { ATTACHMENT_STORAGE, AttachmentStorage, StoredObjectMissing } from './storage/attachment-storage';
+import { UploadInspector } from './upload-inspector';
+
+export const attachmentNotFound = () => AppException.notFound('ATTACHMENT_NOT_FOUND', 'attachment not found');
+
+/** An upload's bytes in storage, not yet registered. */
+export interface StoredUpload {
+  filename: string;
+  storageKey: string;
+  size: number;
+  sha256: string;
+  mimeType: string;
+}
+
+/** Feeds the uploaded file to `store`; on a bad request after that, gives the result to `discard`. */
+export type UploadReceiver = (
+  store: (file: IncomingFile) => Promise<StoredUpload>,
+  discard: (stored: StoredUpload) => Promise<void>,
+) => Promise<StoredUpload>;
+
+/** What the caller's conditional and range headers ask for. */
+export interface DownloadRequest {
+  range?: string;
+  ifRange?: string;
+  ifNoneMatch?: string;
+  /** HEAD: headers only, the bytes are not opened. */
+  headersOnly?: boolean;
+}
+
+/** The answer to a download, ready for the transport: status, headers and either bytes or an error body. */
+export interface DownloadAnswer {
+  status: 200 | 206 | 304 | 416;
+  headers: Record<string, string>;
+  body?: Readable;
+  error?: ErrorBody;
+}
+
+export function toAttachmentDto(a: Attachment): AttachmentDto {
+  return { id: a.id, filename: a.filename, mimeType: a.mimeType, size: a.size, sha256: a.sha256, createdAt: a.createdAt.toISOString() };
+}
+
+@Injectable()
+export class AttachmentsService {
+  private readonly logger = new Logger('Attachments');
+
+  constructor(
+    private readonly attachments: AttachmentsRepository,
+    @Inject(ATTACHMENT_STORAGE) private readonly storage: AttachmentStorage,
+    private readonly views: MessageViewsService,
+    private readonly chatsRepository: ChatsRepository,
+    private readonly events: EventEmitter2,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  get maxBytes(): number {
+    return this.config.attachmentMaxBytes;
+  }
+
+  /**
+   * Streams an upload into storage under a fresh server-made key, counting (413 past the cap),
+   * hashing and sniffing it on the way; the row is written only once the bytes are stored and the
+   * request was read to its end. `receive` is the transport: it feeds the file to `store`, and hands
+   * back what was stored, or gives it to `discard` when the request turns out bad.
+   */
+  async upload(caller: AuthUser, receive: UploadReceiver): Promise<AttachmentDto> {
+    const stored = await receive(
+      (file) => this.store(file),
+      (s) => this.storage.delete(s.storageKey),
+    );
+    try {
+      const row = await this.attachments.insert({ uploaderId: caller.userId, ...stored });
+      return toAttachmentDto(row);
+    } catch (err) {
+      await this.storage.delete(stored.storageKey).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async store(file: IncomingFile): Promise<StoredUpload> {
+    const filename = sanitizeFilename(file.filename);
+    const key = randomUUID();
+    const storageKey = `${key.slice(0, 2)}/${key}`;
+    const inspector = new UploadInspector(this.config.attachmentMaxBytes);
+    // An error on either side destroys the other; storage.write then rejects and removes its partial object.
+    pipeline(file.stream, inspector, () => undefined);
+    try {
+      await this.storage.write(storageKey, inspector);
+    } catch (err) {
+      inspector.destroy(); // stops reading the upload if the storage failed before consuming it
+      throw err;
+    }
+    return { filename, storageKey, ...inspector.result() };
+  }
+
+  /** For the uploader and members who see a message carrying it; 404 for anyone else (existence does not leak). */
+  async download(caller: AuthUser, id: string, req: DownloadRequest): Promise<DownloadAnswer> {
+    const attachment = await this.attachments.findReadable(id, caller.userId);
+    if (!attachment) throw attachmentNotFound();
+    const etag = `"${attachment.sha256}"`;
+    const headers: Record<string, string> = {
+      ETag: etag,
+      'Cache-Control': 'private, no-cache',
+      'X-Content-Type-Options': 'nosniff',
+    };
+    if (etagMatches(req.ifNoneMatch, etag)) return { status: 304, headers };
+
+    headers['Accept-Ranges'] = 'bytes';
+    // If-Range: the range applies only to this exact version, else the whole file is sent.
+    const rangeApplies = req.ifRange === undefined || req.ifRange.trim() === etag;
+    const wanted = parseRange(rangeApplies ? req.range : undefined, attachment.size);
+    if (wanted.kind === 'unsatisfiable') {
+      headers['Content-Range'] = `bytes */${attachment.size}`;
+      const error = new AppException(416, 'RANGE_NOT_SATISFIABLE', `the range is outside the file (${attachment.size} bytes)`);
+      return { status: 416, headers, error: error.toBody() };
+    }
+
+    const range = wanted.kind === 'partial' ? wanted.range : undefined;
+    Object.assign(headers, {
+      'Content-Type': attachment.mimeType,
+      'Content-Disposition': contentDisposition(attachment.filename),
+      'Content-Security-Policy': "default-src 'none'; sandbox",
+      'Content-Length': String(range ? range.end - range.start + 1 : attachment.size),
+    });
+    if (range) headers['Content-Range'] = `bytes ${range.start}-${range.end}/${attachment.size}`;
+    const status = range ? 206 : 200;
+    if (req.headersOnly) return { status, headers };
+    try {
+      return { status, headers, body: await this.storage.open(attachment.storageKey, range) };
+    } catch (err) {
+      if (!(err instanceof StoredObjectMissing)) throw err;
+      this.logger.error(`attachment ${attachment.id}: ${err.message}`);
+      throw attachmentNotFound();
+    }
+  }
+
+  /**
+   * The uploader removes an attachment: flagged deleted (the bytes go with the next clean-up), and
+   * every message carrying it is announced again without it, after the commit.
+   */
+  async delete(caller: AuthUser, id: string): Promise<void> {
+    const messages = await this.attachments.transaction(async (manager) => {
+      if (!(await this.attachments.markDeleted(manager, id, caller.userId))) throw attachmentNotFound();
+      return this.attachments.findCarryingMessages(manager, id);
+    });
+    await this.announceUpdated(messages, caller);
+  }
+
+  private async announceUpdated(messages: Message[], caller: AuthUser): Promise<void> {
+    if (!messages.length) return;
+    const bySender = new Map<string, Message[]>();
+    for (const m of messages) bySender.set(m.senderId, [...(bySender.get(m.senderId) ?? []), m]);
+    const members = new Map<string, string[]>();
+    for (const chatId of new Set(messages.map((m) => m.chatId))) members.set(chatId, await this.chatsRepository.memberIds(chatId));
+    for (const [senderId, own] of bySender) {
+      // The message as its sender sees it (status set), as every MessageEvent carries it.
+      for (const dto of await this.views.present(own, senderId)) {
+        this.events.emit(EVENTS.messageUpdated, {
+          message: dto,
+          recipientIds: members.get(dto.chatId) ?? [],
+          originSocketId: caller.socketId,
+        } satisfies MessageEvent);
+      }
+    }
+  }
+}

@@ -1,0 +1,44 @@
+/** The original file name is metadata only (storage keys never derive from it): made safe here. */
+
+export const FILENAME_MAX = 200;
+export const DEFAULT_FILENAME = 'file';
+
+// C0/C1 controls, DEL, and the invisible formatting characters that can disguise an extension
+// (bidi overrides and isolates, zero-width characters, BOM).
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/gu;
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * No path parts (only what follows the last `/` or `\`), no control or invisible formatting
+ * characters, no leading dots or surrounding spaces, at most FILENAME_MAX code points (keeping a
+ * short extension), never empty.
+ */
+export function sanitizeFilename(raw: string | undefined | null): string {
+  let name = (raw ?? '').replace(LONE_SURROGATE, '\ufffd').normalize('NFC').replace(UNSAFE, '');
+  name = name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
+  name = name.trim().replace(/^\.+/, '').trim();
+  const points = [...name];
+  if (points.length > FILENAME_MAX) {
+    const dot = name.lastIndexOf('.');
+    const ext = dot > 0 ? [...name.slice(dot)] : [];
+    const keep = ext.length > 1 && ext.length <= 16 ? ext : [];
+    name = (points.slice(0, FILENAME_MAX - keep.length).join('').trimEnd() + keep.join(''));
+  }
+  return name || DEFAULT_FILENAME;
+}
+
+/** RFC 8187 `value-chars`: everything outside attr-char is percent-encoded as UTF-8. */
+function encodeRfc8187(value: string): string {
+  return encodeURIComponent(value).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/**
+ * `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<exact name>`. The fallback keeps
+ * printable ASCII only, without quotes, backslashes or percent signs (some clients decode those).
+ */
+export function contentDisposition(filename: string): string {
+  const name = sanitizeFilename(filename);
+  const fallback = name.replace(/[^\x20-\x7e]|["\\%]/g, '_');
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeRfc8187(name)}`;
+}

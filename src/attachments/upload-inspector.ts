@@ -1,0 +1,38 @@
+import { createHash, Hash } from 'node:crypto';
+import { Transform, TransformCallback } from 'node:stream';
+import { AppException } from '../common/app.exception';
+import { SNIFF_BYTES, sniffMime } from './mime-sniff';
+
+export const attachmentTooLarge = (maxBytes: number) =>
+  new AppException(413, 'ATTACHMENT_TOO_LARGE', `an attachment may be at most ${maxBytes} bytes`);
+
+/**
+ * Sits between the upload and the storage: passes the bytes through while it counts them, hashes
+ * them (SHA-256) and keeps the first few for MIME detection. It fails with 413
+ * ATTACHMENT_TOO_LARGE the moment the count passes the cap, which aborts the storage write.
+ */
+export class UploadInspector extends Transform {
+  private readonly hash: Hash = createHash('sha256');
+  private head = Buffer.alloc(0);
+  private bytes = 0;
+
+  constructor(private readonly maxBytes: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.maxBytes) {
+      callback(attachmentTooLarge(this.maxBytes));
+      return;
+    }
+    if (this.head.length < SNIFF_BYTES) this.head = Buffer.concat([this.head, chunk.subarray(0, SNIFF_BYTES - this.head.length)]);
+    this.hash.update(chunk);
+    callback(null, chunk);
+  }
+
+  /** Valid once the stream has ended. */
+  result(): { size: number; sha256: string; mimeType: string } {
+    return { size: this.bytes, sha256: this.hash.digest('hex'), mimeType: sniffMime(this.head) };
+  }
+}
