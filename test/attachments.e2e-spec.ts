@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import http from 'node:http';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -402,6 +403,26 @@ describe('attachments: size cap and clean-up (small limits)', () => {
     const ok = await h.upload(u, randomBytes(1000));
     expect(ok.status).toBe(201);
     expect(ok.body.size).toBe(1000);
+  });
+
+  it('leaves no partial file and no row when the client goes away mid-upload', async () => {
+    const u = await registerUser(svc.url);
+    const before = filesUnder(root());
+    const boundary = 'xxBOUNDARYxx';
+    const req = http.request(`${svc.url}/api/attachments`, {
+      method: 'POST',
+      headers: { ...u.auth, 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Transfer-Encoding': 'chunked' },
+    });
+    req.on('error', () => undefined);
+    req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="partial.bin"\r\n\r\n`);
+    req.write(randomBytes(500));
+    // The write has begun: a temporary file exists.
+    await until('the temporary file', async () => filesUnder(join(root(), 'tmp')).length > 0);
+    req.destroy();
+    await until('the temporary file to go', async () => filesUnder(join(root(), 'tmp')).length === 0);
+    expect(filesUnder(root()).filter((f) => !before.includes(f))).toEqual([]);
+    const { rows } = await svc.db.query('SELECT count(*)::int AS n FROM attachments WHERE uploader_id = $1', [u.id]);
+    expect(rows[0].n).toBe(0);
   });
 
   it('removes the bytes of unused uploads after the TTL and of deleted ones; attached ones stay; rows stay', async () => {
