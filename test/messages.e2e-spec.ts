@@ -284,6 +284,26 @@ describe('messages (real service, real PostgreSQL)', () => {
       expectError(await api().post(`/api/chats/${chatId}/messages`).send({ clientId: randomUUID(), text: 'x' }), 401, 'UNAUTHORIZED');
     });
 
+    it('a member removed while sending gets nothing in after the removal', async () => {
+      const owner = await registerUser(svc.url);
+      const [kicked, stays] = await registerUsers(svc.url, 2);
+      const g = await group(owner, [kicked, stays]);
+      // The kicked member's sends race the removal; whatever got in must precede it.
+      const sends = Array.from({ length: 12 }, (_, i) => send(kicked, g, { text: `racing ${i}` }));
+      const kick = api().delete(`/api/chats/${g}/members/${kicked.id}`).set(owner.auth);
+      const [kickRes, ...sendRes] = await Promise.all([kick, ...sends]);
+      expect(kickRes.status).toBe(204);
+      for (const r of sendRes) expect([201, 404]).toContain(r.status);
+      const rows = (
+        await svc.db.query(`SELECT seq, sender_id, type, event FROM messages WHERE chat_id = $1 ORDER BY seq`, [g])
+      ).rows as Array<{ seq: number; sender_id: string; type: string; event: { kind: string } | null }>;
+      const removedAt = rows.find((r) => r.event?.kind === 'member_removed')!.seq;
+      const fromKicked = rows.filter((r) => r.type === 'text' && r.sender_id === kicked.id).map((r) => r.seq);
+      expect(fromKicked.every((seq) => seq < removedAt)).toBe(true);
+      expect(fromKicked).toHaveLength(sendRes.filter((r) => r.status === 201).length);
+      expect(rows.map((r) => r.seq)).toEqual(range(1, rows.length));
+    });
+
     it('checks attachments: too many (400), unknown (404) — and stores nothing', async () => {
       const seq = await dbLastSeq(chatId);
       const count = await dbCount(chatId);
@@ -608,6 +628,20 @@ describe('messages (real service, real PostgreSQL)', () => {
       expect(row.rows).toEqual([{ text: 'hide me', deleted_at: null }]);
       // Anyone can delete anyone's message for themselves, but not for others.
       expectError(await api().patch(`/api/chats/${g}/messages/${m.seq}`).set(member.auth).send({ text: 'x' }), 404, 'MESSAGE_NOT_FOUND');
+    });
+
+    it('a message deleted for me leaves my chat summary: last message and unread count skip it', async () => {
+      const [x, y] = await registerUsers(svc.url, 2);
+      const c = await direct(x, y);
+      const m1 = await sendOk(x, c, 'first');
+      const m2 = await sendOk(x, c, 'second');
+      expect((await chatDetail(y, c)).unreadCount).toBe(2);
+      await del(y, c, m2.seq).expect(204);
+      const summary = await chatDetail(y, c);
+      expect(summary.lastMessage.id).toBe(m1.id);
+      expect(summary.unreadCount).toBe(1);
+      expect(summary.lastSeq).toBe(m2.seq);
+      expect((await chatDetail(x, c)).lastMessage.id).toBe(m2.id);
     });
 
     it('delete for everyone by the sender leaves a tombstone for all: deleted, text null, attachments []', async () => {

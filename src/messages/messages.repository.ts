@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { AttachmentDto } from '../attachments/dto/attachment.dto';
 import { MessageHide } from './message-hide.entity';
 import { Message, SystemEvent } from './message.entity';
@@ -157,8 +157,10 @@ export class MessagesRepository {
     await this.dataSource.getRepository(Message).update({ id }, { deletedAt: () => 'now()' });
   }
 
-  async updateText(id: string, text: string): Promise<void> {
-    await this.dataSource.getRepository(Message).update({ id }, { text, editedAt: () => 'now()' });
+  /** Sets the text unless the message was deleted for everyone meanwhile; false then. */
+  async updateText(id: string, text: string): Promise<boolean> {
+    const result = await this.dataSource.getRepository(Message).update({ id, deletedAt: IsNull() }, { text, editedAt: () => 'now()' });
+    return (result.affected ?? 0) > 0;
   }
 
   findById(id: string): Promise<Message | null> {

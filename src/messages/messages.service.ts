@@ -113,10 +113,12 @@ export class MessagesService {
   async edit(caller: AuthUser, chatId: string, seq: number, dto: EditMessageDto): Promise<MessageDto> {
     const { me, message } = await this.requireVisible(caller, chatId, seq);
     if (message.senderId !== caller.userId || message.type !== 'text') throw AppException.forbidden('you can edit only your own messages');
-    if (message.deletedAt) throw new AppException(422, 'MESSAGE_DELETED', 'a deleted message cannot be edited');
+    const deleted = () => new AppException(422, 'MESSAGE_DELETED', 'a deleted message cannot be edited');
+    if (message.deletedAt) throw deleted();
     const attachments = await this.messages.findAttachments([message.id]);
     this.checkText(dto.text, (attachments.get(message.id) ?? []).length > 0);
-    await this.messages.updateText(message.id, dto.text);
+    // Deleted for everyone between the check and now: the tombstone stays as it is.
+    if (!(await this.messages.updateText(message.id, dto.text))) throw deleted();
     const updated = (await this.messages.findById(message.id))!;
     return this.publish(EVENTS.messageUpdated, updated, caller, me.chatId);
   }
@@ -163,9 +165,7 @@ export class MessagesService {
       await this.messages.copyAttachments(manager, originals.map((m, i) => ({ from: m.id, to: inserted[i].id })));
       return inserted;
     });
-    const items: MessageDto[] = [];
-    for (const m of stored) items.push(await this.publish(EVENTS.messageCreated, m, caller, target.chatId));
-    return { items };
+    return { items: await this.publishAll(EVENTS.messageCreated, stored, caller, target.chatId) };
   }
 
   async receipts(caller: AuthUser, chatId: string, seq: number): Promise<ReceiptsDto> {
@@ -195,11 +195,16 @@ export class MessagesService {
 
   /** Announces a committed message to the chat's members; returns it as the caller sees it. */
   private async publish(event: string, message: Message, caller: AuthUser, chatId: string): Promise<MessageDto> {
-    const [dto, recipientIds] = await Promise.all([
-      this.views.presentOne(message, caller.userId),
+    return (await this.publishAll(event, [message], caller, chatId))[0];
+  }
+
+  /** The same for several messages of one chat (a forward), in a fixed number of queries, in order. */
+  private async publishAll(event: string, messages: Message[], caller: AuthUser, chatId: string): Promise<MessageDto[]> {
+    const [dtos, recipientIds] = await Promise.all([
+      this.views.present(messages, caller.userId),
       this.chatsRepository.memberIds(chatId),
     ]);
-    this.events.emit(event, { message: dto, recipientIds, originSocketId: caller.socketId } satisfies MessageEvent);
-    return dto;
+    for (const dto of dtos) this.events.emit(event, { message: dto, recipientIds, originSocketId: caller.socketId } satisfies MessageEvent);
+    return dtos;
   }
 }
