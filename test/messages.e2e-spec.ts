@@ -620,6 +620,8 @@ describe('messages (real service, real PostgreSQL)', () => {
       const m = await sendOk(member, g, 'hide me');
       expect((await del(other, g, m.seq)).status).toBe(204);
       expect(await find(other, g, m.seq)).toBeUndefined();
+      // Once hidden, it is not there for the caller any more.
+      expectError(await del(other, g, m.seq), 404, 'MESSAGE_NOT_FOUND');
       expect(await find(member, g, m.seq)).toEqual(expect.objectContaining({ text: 'hide me', deleted: false }));
       expect((await del(member, g, m.seq, 'me')).status).toBe(204);
       expect(await find(member, g, m.seq)).toBeUndefined();
@@ -780,6 +782,10 @@ describe('messages (real service, real PostgreSQL)', () => {
       expect(seen.map((m) => m.status)).toEqual([null, null, null]);
       // The chat list moved.
       expect((await chatDetail(c, ac)).lastMessage.id).toBe(res.body.items[2].id);
+
+      // Duplicates count once.
+      const dup = await forward(a, ac, { fromChatId: ab, seqs: [2, 2, 1] });
+      expect(dup.body.items.map((m: Msg) => m.forwardedFrom.seq)).toEqual([1, 2]);
 
       // A forward of a forward points at the first origin.
       const again = await forward(c, bc, { fromChatId: ac, seqs: [res.body.items[1].seq] });
