@@ -184,28 +184,33 @@ export class ChatsRepository {
         where += ` AND cm.pinned_at IS NULL AND (c.last_activity_at, c.id) < (${a}, ${id})`;
       }
     }
+    // The page is chosen first (sort + limit over the caller's memberships only); the per-chat
+    // lookups below then run for the page's rows, not for every chat the user is in.
+    const order = `(pinned_at IS NOT NULL) DESC, pinned_at DESC NULLS LAST, last_activity_at DESC, id DESC`;
     const raw: Array<Record<string, unknown>> = await this.dataSource.query(
-      `SELECT c.id, c.type, c.title, c.last_seq, c.member_count, c.last_activity_at, c.created_at, c.created_by,
-              ${exactKey('c.last_activity_at')} AS activity_key, ${exactKey('cm.pinned_at')} AS pinned_key,
-              cm.role, cm.joined_at, cm.delivered_seq, cm.read_seq, cm.cleared_seq, cm.hidden, cm.pinned_at,
-              lm.id AS lm_id, peer.user_id AS peer_id,
+      `SELECT p.*, lm.id AS lm_id, peer.user_id AS peer_id,
               (SELECT count(*)::int FROM messages u
-                WHERE u.chat_id = c.id AND u.seq > GREATEST(cm.read_seq, cm.cleared_seq) AND u.sender_id <> $1
+                WHERE u.chat_id = p.id AND u.seq > GREATEST(p.read_seq, p.cleared_seq) AND u.sender_id <> $1
                   AND NOT EXISTS (SELECT 1 FROM message_hides h WHERE h.user_id = $1 AND h.chat_id = u.chat_id AND h.seq = u.seq)
               ) AS unread_count
-         FROM chat_members cm
-         JOIN chats c ON c.id = cm.chat_id
+         FROM (
+           SELECT c.id, c.type, c.title, c.last_seq, c.member_count, c.last_activity_at, c.created_at, c.created_by,
+                  ${exactKey('c.last_activity_at')} AS activity_key, ${exactKey('cm.pinned_at')} AS pinned_key,
+                  cm.role, cm.joined_at, cm.delivered_seq, cm.read_seq, cm.cleared_seq, cm.hidden, cm.pinned_at
+             FROM chat_members cm
+             JOIN chats c ON c.id = cm.chat_id
+            WHERE ${where}
+            ORDER BY (cm.pinned_at IS NOT NULL) DESC, cm.pinned_at DESC NULLS LAST, c.last_activity_at DESC, c.id DESC
+            LIMIT $2) p
          LEFT JOIN LATERAL (
            SELECT m.id FROM messages m
-            WHERE m.chat_id = c.id AND m.seq > cm.cleared_seq
+            WHERE m.chat_id = p.id AND m.seq > p.cleared_seq
               AND NOT EXISTS (SELECT 1 FROM message_hides h WHERE h.user_id = $1 AND h.chat_id = m.chat_id AND h.seq = m.seq)
             ORDER BY m.seq DESC LIMIT 1) lm ON true
          LEFT JOIN LATERAL (
            SELECT o.user_id FROM chat_members o
-            WHERE c.type = 'direct' AND o.chat_id = c.id AND o.user_id <> $1 LIMIT 1) peer ON true
-        WHERE ${where}
-        ORDER BY (cm.pinned_at IS NOT NULL) DESC, cm.pinned_at DESC NULLS LAST, c.last_activity_at DESC, c.id DESC
-        LIMIT $2`,
+            WHERE p.type = 'direct' AND o.chat_id = p.id AND o.user_id <> $1 LIMIT 1) peer ON true
+        ORDER BY ${order}`,
       params,
     );
     const hasMore = raw.length > limit;
