@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { TestUser, expectError, registerUser, registerUsers } from './support/api';
+import { connectSocket } from './support/sockets';
 import { TestService, startTestService } from './support/service';
 
 /**
@@ -350,7 +351,19 @@ describe('attachments (real service, real PostgreSQL, real files)', () => {
       expectError(await api().delete(`/api/attachments/${gone.id}`).set(b.auth), 404, 'ATTACHMENT_NOT_FOUND');
       expect((await h.download(b, gone.id)).status).toBe(200);
 
-      expect((await api().delete(`/api/attachments/${gone.id}`).set(a.auth)).status).toBe(204);
+      const [sb, sc] = await Promise.all([connectSocket(svc.url, b.accessToken), connectSocket(svc.url, c.accessToken)]);
+      try {
+        expect((await api().delete(`/api/attachments/${gone.id}`).set(a.auth)).status).toBe(204);
+        // Each message carrying it is announced without it: the original to its chat, the forward to its own.
+        const original = await sb.waitFor('message:updated', (msg: Json) => msg.id === m.id);
+        expect(original.attachments.map((x: Json) => x.id)).toEqual([keep.id]);
+        expect(original.text).toBe('two files');
+        const forward = await sc.waitFor('message:updated', (msg: Json) => msg.id === fw.body.items[0].id);
+        expect(forward.attachments.map((x: Json) => x.id)).toEqual([keep.id]);
+      } finally {
+        sb.close();
+        sc.close();
+      }
       for (const u of [a, b, c]) expectError(await api().get(`/api/attachments/${gone.id}`).set(u.auth), 404, 'ATTACHMENT_NOT_FOUND');
       expectError(await api().delete(`/api/attachments/${gone.id}`).set(a.auth), 404, 'ATTACHMENT_NOT_FOUND');
 
@@ -376,7 +389,8 @@ describe('attachments: size cap and clean-up (small limits)', () => {
       DATA_DIR: dataDir,
       ATTACHMENT_MAX_BYTES: '1000',
       ATTACHMENT_CLEANUP_INTERVAL_MS: '500',
-      ATTACHMENT_UNUSED_TTL_MS: '1500',
+      // Long enough that an upload is surely attached before it expires, even on a busy machine.
+      ATTACHMENT_UNUSED_TTL_MS: '3000',
     });
   });
   afterAll(async () => {
