@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
+import { dirname, join } from 'node:path';
 import { AppModule } from './app.module';
 import { httpLogger, PinoNestLogger } from './common/logging';
 import { RedisConnections } from './common/redis-connections';
@@ -10,6 +11,10 @@ import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
 import { DatabaseTarget } from './database/database.module';
 import { RealtimeIoAdapter } from './realtime/socket-io.adapter';
+
+const WEB_CLIENT_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; " +
+  "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 export function buildOpenApi(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -31,6 +36,12 @@ export async function createApp(config: AppConfig, database: DatabaseTarget, log
   app.set('trust proxy', 'loopback');
   if (logs) app.use(httpLogger);
   app.use(helmet({ contentSecurityPolicy: false }));
+  // The web client (public/) at /, with a strict CSP of its own (no inline code), and socket.io's
+  // browser client from the installed package at /vendor/socket.io/ (the gateway does not serve it).
+  const setHeaders = (res: { setHeader(name: string, value: string): unknown }) => res.setHeader('Content-Security-Policy', WEB_CLIENT_CSP);
+  app.useStaticAssets(join(__dirname, '..', '..', 'public'), { index: 'index.html', setHeaders });
+  const socketIoClient = join(dirname(require.resolve('socket.io')), '..', 'client-dist');
+  app.useStaticAssets(socketIoClient, { prefix: '/vendor/socket.io/', index: false, setHeaders });
   app.enableCors({ origin: config.corsOrigins, credentials: false });
   app.useBodyParser('json', { limit: '1mb' });
   app.useGlobalPipes(createValidationPipe());

@@ -1,0 +1,58 @@
+// Log in / register form.
+import { login, register } from '../api.js';
+import { $ } from '../dom.js';
+
+let mode = 'login';
+
+function setMode(next) {
+  mode = next;
+  const registering = mode === 'register';
+  $('#display-name-field').hidden = !registering;
+  $('#auth-intro').textContent = registering ? 'Create an account.' : 'Log in to continue.';
+  $('#auth-submit').textContent = registering ? 'Create account' : 'Log in';
+  $('#auth-switch-text').textContent = registering ? 'Have an account?' : 'No account yet?';
+  $('#auth-switch').textContent = registering ? 'Log in' : 'Create one';
+  $('#auth-password').autocomplete = registering ? 'new-password' : 'current-password';
+  $('#auth-error').textContent = '';
+}
+
+export function initAuthView() {
+  $('#auth-switch').addEventListener('click', () => setMode(mode === 'login' ? 'register' : 'login'));
+  $('#auth-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const username = $('#auth-username').value.trim();
+    const password = $('#auth-password').value;
+    const error = $('#auth-error');
+    if (!/^[A-Za-z0-9_.]{3,32}$/.test(username)) {
+      error.textContent = 'A username has 3 to 32 letters, digits, “_” or “.”.';
+      return $('#auth-username').focus();
+    }
+    if (password.length < 8) {
+      error.textContent = 'The password needs at least 8 characters.';
+      return $('#auth-password').focus();
+    }
+    const submit = $('#auth-submit');
+    submit.disabled = true;
+    error.textContent = '';
+    try {
+      if (mode === 'register') await register(username, password, $('#auth-display-name').value.trim());
+      else await login(username, password);
+      // onSessionChange (app.js) takes it from here.
+      $('#auth-password').value = '';
+    } catch (err) {
+      error.textContent =
+        err.code === 'INVALID_CREDENTIALS' ? 'Wrong username or password.'
+        : err.code === 'USERNAME_TAKEN' ? 'That username is taken.'
+        : err.message;
+    } finally {
+      submit.disabled = false;
+    }
+  });
+}
+
+export function showAuthView() {
+  $('#app-view').hidden = true;
+  $('#auth-view').hidden = false;
+  setMode(mode);
+  $('#auth-username').focus();
+}
