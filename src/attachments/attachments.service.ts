@@ -5,6 +5,7 @@ import { Readable, pipeline } from 'node:stream';
 import { ChatsRepository } from '../chats/chats.repository';
 import { AppException, ErrorBody } from '../common/app.exception';
 import { AuthUser } from '../common/current-user';
+import { RateLimit, TokenBucketLimiter } from '../common/rate-limit';
 import { EVENTS, MessageEvent } from '../common/events';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Message } from '../messages/message.entity';
@@ -69,6 +70,9 @@ export class AttachmentsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /** Per user and instance: UPLOAD_RATE_PER_MINUTE (all of them in a row at most). */
+  private readonly uploadRate = new RateLimit('uploads', () => TokenBucketLimiter.perMinute(this.config.uploadRatePerMinute));
+
   get maxBytes(): number {
     return this.config.attachmentMaxBytes;
   }
@@ -80,6 +84,8 @@ export class AttachmentsService {
    * back what was stored, or gives it to `discard` when the request turns out bad.
    */
   async upload(caller: AuthUser, receive: UploadReceiver): Promise<AttachmentDto> {
+    // Refused before a byte is read: Node discards the rest of the body, the connection stays usable.
+    this.uploadRate.consume(caller.userId);
     const stored = await receive(
       (file) => this.store(file),
       (s) => this.storage.delete(s.storageKey),

@@ -21,6 +21,12 @@ export interface AppConfig {
   attachmentUnusedTtlMs: number;
   presenceGraceMs: number;
   authRateLimitPerMinute: number;
+  /** Messages (and commands) a user may send per second on one instance, on average; 0: no limit. */
+  sendRatePerSecond: number;
+  /** Messages a user may send in a row before the average rate applies. */
+  sendRateBurst: number;
+  /** Uploads a user may start per minute on one instance; 0: no limit. */
+  uploadRatePerMinute: number;
   corsOrigins: string[] | true;
   production: boolean;
 }
@@ -97,6 +103,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     attachmentUnusedTtlMs: positiveInt(env, 'ATTACHMENT_UNUSED_TTL_MS', 86_400_000),
     presenceGraceMs: positiveInt(env, 'PRESENCE_GRACE_MS', 5000, 0),
     authRateLimitPerMinute: positiveInt(env, 'AUTH_RATE_LIMIT_PER_MINUTE', 30),
+    sendRatePerSecond: positiveInt(env, 'SEND_RATE_PER_SECOND', 20, 0),
+    sendRateBurst: positiveInt(env, 'SEND_RATE_BURST', 40),
+    uploadRatePerMinute: positiveInt(env, 'UPLOAD_RATE_PER_MINUTE', 30, 0),
     corsOrigins: !cors || cors === '*' ? true : cors.split(',').map((o) => o.trim()),
     production,
   };

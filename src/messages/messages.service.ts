@@ -7,6 +7,7 @@ import { ChatMember } from '../chats/chat-member.entity';
 import { AppException } from '../common/app.exception';
 import { AuthUser } from '../common/current-user';
 import { EVENTS, MessageEvent } from '../common/events';
+import { RateLimit, TokenBucketLimiter } from '../common/rate-limit';
 import { codePointLength } from '../common/validators';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { UsersService } from '../users/users.service';
@@ -40,8 +41,14 @@ export class MessagesService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /** Per user and instance: SEND_RATE_PER_SECOND on average, SEND_RATE_BURST in a row (REST and sockets alike). */
+  private readonly sendRate = new RateLimit('messages', () =>
+    TokenBucketLimiter.perSecond(this.config.sendRatePerSecond, this.config.sendRateBurst),
+  );
+
   /** Sends a message (or runs a command). The answer exists only after the commit. */
   async send(caller: AuthUser, chatId: string, dto: SendMessageDto): Promise<SendResult> {
+    this.sendRate.consume(caller.userId);
     const me = await this.chats.requireMember(caller, chatId);
     const attachmentIds = [...new Set(dto.attachmentIds ?? [])];
     let text = dto.text ?? null;

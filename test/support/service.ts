@@ -76,6 +76,9 @@ export async function spawnService(env: Record<string, string | undefined>, port
       LOG_LEVEL: 'warn',
       JWT_SECRET: TEST_JWT_SECRET,
       AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+      // Per-user send and upload limits off: tests send in bursts (test/reliability/abuse tests them).
+      SEND_RATE_PER_SECOND: '0',
+      UPLOAD_RATE_PER_MINUTE: '0',
       ...env,
       PORT: String(listenPort),
       HOST: '127.0.0.1',
