@@ -12,6 +12,19 @@ export type { HistoryPageQuery } from './history-page.query';
 export type NewMessage = Pick<Message, 'chatId' | 'senderId' | 'type' | 'text'> &
   Partial<Pick<Message, 'event' | 'clientId' | 'forwardedFromChatId' | 'forwardedFromSeq' | 'forwardedFromSenderId'>>;
 
+interface AttachmentRow {
+  id: string;
+  filename: string;
+  mime_type: string;
+  size: string;
+  sha256: string;
+  created_at: Date;
+}
+
+function attachmentFromRow(a: AttachmentRow): AttachmentDto {
+  return { id: a.id, filename: a.filename, mimeType: a.mime_type, size: Number(a.size), sha256: a.sha256, createdAt: a.created_at.toISOString() };
+}
+
 @Injectable()
 export class MessagesRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -21,31 +34,64 @@ export class MessagesRepository {
   }
 
   /**
-   * Takes the next `count` seqs of the chat and the time they are stored at. The row lock it takes on
-   * the chat serialises the chat's senders until commit, so seqs are gap-free and in commit order.
-   * The time is read after the lock (not the transaction's start, which `now()` gives) and never goes
-   * back, so `createdAt` follows `seq` and the chat's last activity never moves backwards.
+   * Stores messages with the chat's next consecutive seqs, in one statement: the UPDATE of the chat
+   * row takes its lock (serialising the chat's senders until commit, so seqs are gap-free and in commit
+   * order), members who deleted the dialog get it back, and the rows are inserted. The time is read
+   * after the lock (not the transaction's start, which `now()` gives) and never goes back, so
+   * `createdAt` follows `seq` and the chat's last activity never moves backwards.
+   * Returns [] when the chat does not exist.
    */
-  async allocateSeqs(manager: EntityManager, chatId: string, count: number): Promise<{ first: number; at: Date }> {
-    // For UPDATE … RETURNING, TypeORM's query() answers [rows, affectedCount].
-    const [rows]: [Array<{ last_seq: number; last_activity_at: Date }>, number] = await manager.query(
-      `UPDATE chats
-          SET last_seq = last_seq + $2,
-              last_activity_at = GREATEST(last_activity_at, date_trunc('milliseconds', clock_timestamp()))
-        WHERE id = $1
-        RETURNING last_seq, last_activity_at`,
-      [chatId, count],
+  async insertMessages(manager: EntityManager, chatId: string, messages: NewMessage[]): Promise<Message[]> {
+    const column = <K extends keyof NewMessage>(key: K) => messages.map((m) => m[key] ?? null);
+    const rows: Array<Record<string, unknown>> = await manager.query(
+      `WITH c AS (
+         UPDATE chats
+            SET last_seq = last_seq + $2,
+                last_activity_at = GREATEST(last_activity_at, date_trunc('milliseconds', clock_timestamp()))
+          WHERE id = $1
+          RETURNING last_seq - $2 AS seq_base, last_activity_at
+       ), unhide AS (
+         UPDATE chat_members SET hidden = false WHERE chat_id = $1 AND hidden AND EXISTS (SELECT 1 FROM c)
+       )
+       INSERT INTO messages (chat_id, seq, sender_id, type, text, event, client_id,
+                             forwarded_from_chat_id, forwarded_from_seq, forwarded_from_sender_id, created_at)
+       SELECT $1, c.seq_base + t.ord, t.sender_id, t.type, t.text, t.event, t.client_id, t.ff_chat, t.ff_seq, t.ff_sender, c.last_activity_at
+         FROM c, unnest($3::uuid[], $4::varchar[], $5::text[], $6::jsonb[], $7::uuid[], $8::uuid[], $9::int[], $10::uuid[])
+                 WITH ORDINALITY AS t(sender_id, type, text, event, client_id, ff_chat, ff_seq, ff_sender, ord)
+       RETURNING *`,
+      [
+        chatId,
+        messages.length,
+        column('senderId'),
+        column('type'),
+        column('text'),
+        messages.map((m) => (m.event ? JSON.stringify(m.event) : null)),
+        column('clientId'),
+        column('forwardedFromChatId'),
+        column('forwardedFromSeq'),
+        column('forwardedFromSenderId'),
+      ],
     );
-    return { first: rows[0].last_seq - count + 1, at: rows[0].last_activity_at };
+    return rows.map((r) => this.fromRow(r)).sort((a, b) => a.seq - b.seq);
   }
 
-  /** Stores messages with consecutive seqs and brings the chat back for members who deleted it. */
-  async insertMessages(manager: EntityManager, chatId: string, messages: NewMessage[]): Promise<Message[]> {
-    const { first, at } = await this.allocateSeqs(manager, chatId, messages.length);
-    const rows = messages.map((m, i) => manager.create(Message, { ...m, chatId, seq: first + i, createdAt: at }));
-    const saved = await manager.save(Message, rows, { reload: true });
-    await manager.query(`UPDATE chat_members SET hidden = false WHERE chat_id = $1 AND hidden`, [chatId]);
-    return saved;
+  private fromRow(r: Record<string, unknown>): Message {
+    return this.dataSource.getRepository(Message).create({
+      id: r.id as string,
+      chatId: r.chat_id as string,
+      seq: r.seq as number,
+      senderId: r.sender_id as string,
+      type: r.type as Message['type'],
+      text: r.text as string | null,
+      event: r.event as SystemEvent | null,
+      clientId: r.client_id as string | null,
+      forwardedFromChatId: r.forwarded_from_chat_id as string | null,
+      forwardedFromSeq: r.forwarded_from_seq as number | null,
+      forwardedFromSenderId: r.forwarded_from_sender_id as string | null,
+      editedAt: r.edited_at as Date | null,
+      deletedAt: r.deleted_at as Date | null,
+      createdAt: r.created_at as Date,
+    });
   }
 
   async insertSystemMessage(manager: EntityManager, chatId: string, event: SystemEvent, text: string): Promise<Message> {
@@ -56,23 +102,26 @@ export class MessagesRepository {
   }
 
   /**
-   * Puts the sender's own unused uploads on a message, in the order given. Returns false (and
-   * changes nothing the caller's transaction keeps) when any id is unknown, someone else's or used.
+   * Puts the sender's own unused uploads on a message, in the order given, and returns them. Returns
+   * null (and the caller rolls back) when any id is unknown, someone else's or already used.
    */
-  async attachUploads(manager: EntityManager, messageId: string, uploaderId: string, attachmentIds: string[]): Promise<boolean> {
-    if (!attachmentIds.length) return true;
-    const [claimed]: [Array<{ id: string }>, number] = await manager.query(
-      `UPDATE attachments SET used_at = now()
-        WHERE id = ANY($1) AND uploader_id = $2 AND used_at IS NULL AND deleted_at IS NULL RETURNING id`,
-      [attachmentIds, uploaderId],
-    );
-    if (claimed.length !== attachmentIds.length) return false;
+  async attachUploads(manager: EntityManager, messageId: string, uploaderId: string, attachmentIds: string[]): Promise<AttachmentDto[] | null> {
+    if (!attachmentIds.length) return [];
+    const [claimed]: [AttachmentRow[], number] =
+      await manager.query(
+        `UPDATE attachments SET used_at = now()
+          WHERE id = ANY($1) AND uploader_id = $2 AND used_at IS NULL AND deleted_at IS NULL
+          RETURNING id, filename, mime_type, size, sha256, created_at`,
+        [attachmentIds, uploaderId],
+      );
+    if (claimed.length !== attachmentIds.length) return null;
     await manager.query(
       `INSERT INTO message_attachments (message_id, attachment_id, position)
        SELECT $1, id, ord::smallint FROM unnest($2::uuid[]) WITH ORDINALITY AS t(id, ord)`,
       [messageId, attachmentIds],
     );
-    return true;
+    const byId = new Map(claimed.map((a) => [a.id, attachmentFromRow(a)]));
+    return attachmentIds.map((id) => byId.get(id)!);
   }
 
   /** A forward carries the same attachments: the references are copied, not the files. */
@@ -120,7 +169,7 @@ export class MessagesRepository {
   async findAttachments(messageIds: string[]): Promise<Map<string, AttachmentDto[]>> {
     const result = new Map<string, AttachmentDto[]>();
     if (!messageIds.length) return result;
-    const rows: Array<{ message_id: string; id: string; filename: string; mime_type: string; size: string; sha256: string; created_at: Date }> =
+    const rows: Array<AttachmentRow & { message_id: string }> =
       await this.dataSource.query(
         `SELECT ma.message_id, a.id, a.filename, a.mime_type, a.size, a.sha256, a.created_at
            FROM message_attachments ma JOIN attachments a ON a.id = ma.attachment_id
@@ -130,7 +179,7 @@ export class MessagesRepository {
       );
     for (const r of rows) {
       const list = result.get(r.message_id) ?? [];
-      list.push({ id: r.id, filename: r.filename, mimeType: r.mime_type, size: Number(r.size), sha256: r.sha256, createdAt: r.created_at.toISOString() });
+      list.push(attachmentFromRow(r));
       result.set(r.message_id, list);
     }
     return result;

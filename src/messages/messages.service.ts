@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { QueryFailedError } from 'typeorm';
 import { ChatsRepository } from '../chats/chats.repository';
-import { ChatsService } from '../chats/chats.service';
+import { ChatsService, chatNotFound } from '../chats/chats.service';
 import { ChatMember } from '../chats/chat-member.entity';
 import { AppException } from '../common/app.exception';
 import { AuthUser } from '../common/current-user';
@@ -17,6 +17,8 @@ import { MessageDto } from './dto/message.dto';
 import { CommandAnswerDto, EditMessageDto, ForwardDto, HistoryPageDto, HistoryQuery, ReceiptsDto, SendMessageDto } from './dto/message-requests.dto';
 import { Message } from './message.entity';
 import { MessageViewsService } from './message-views.service';
+import { toMessageDto } from './message-view';
+import { AttachmentDto } from '../attachments/dto/attachment.dto';
 import { MessagesRepository, NewMessage } from './messages.repository';
 
 export const messageNotFound = () => AppException.notFound('MESSAGE_NOT_FOUND', 'message not found');
@@ -46,10 +48,13 @@ export class MessagesService {
     TokenBucketLimiter.perSecond(this.config.sendRatePerSecond, this.config.sendRateBurst),
   );
 
-  /** Sends a message (or runs a command). The answer exists only after the commit. */
+  /**
+   * Sends a message (or runs a command). The answer exists only after the commit. The plain send is
+   * the hot path: one transaction of two statements (store, then check membership under the chat's
+   * lock), and the reply is shaped from what they returned, without further reads.
+   */
   async send(caller: AuthUser, chatId: string, dto: SendMessageDto): Promise<SendResult> {
     this.sendRate.consume(caller.userId);
-    const me = await this.chats.requireMember(caller, chatId);
     const attachmentIds = [...new Set(dto.attachmentIds ?? [])];
     let text = dto.text ?? null;
     if (text !== null) {
@@ -57,6 +62,7 @@ export class MessagesService {
       // With files attached, a leading "/" is just text.
       if (parsed.kind === 'error' && !attachmentIds.length) throw new AppException(400, parsed.code, parsed.message);
       if (parsed.kind === 'command' && !attachmentIds.length) {
+        const me = await this.chats.requireMember(caller, chatId);
         return { kind: 'command', answer: await this.commands.execute(caller, me, parsed.command) };
       }
       if (parsed.kind === 'text') text = parsed.text;
@@ -66,31 +72,34 @@ export class MessagesService {
       throw new AppException(400, 'TOO_MANY_ATTACHMENTS', `at most ${this.config.messageMaxAttachments} attachments per message`);
     }
 
-    const existing = await this.messages.findByClientId(chatId, caller.userId, dto.clientId);
-    if (existing) return { kind: 'message', created: false, message: await this.views.presentOne(existing, caller.userId) };
-
-    let stored: Message;
+    let stored: { message: Message; attachments: AttachmentDto[]; memberIds: string[] };
     try {
       stored = await this.messages.transaction(async (manager) => {
         const [message] = await this.messages.insertMessages(manager, chatId, [
           { chatId, senderId: caller.userId, type: 'text', text: text || null, clientId: dto.clientId },
         ]);
-        // Checked again under the chat's lock: a member removed meanwhile does not get a message in.
-        await this.chats.requireMember(caller, chatId, manager);
-        if (!(await this.messages.attachUploads(manager, message.id, caller.userId, attachmentIds))) {
-          throw AppException.notFound('ATTACHMENT_NOT_FOUND', 'an attachment is unknown, not yours or already used');
-        }
-        return message;
+        if (!message) throw chatNotFound();
+        // Checked under the chat's lock: a member removed meanwhile does not get a message in, and a
+        // non-member's attempt rolls back (no seq is used up).
+        const memberIds = await this.chatsRepository.memberIds(chatId, manager);
+        if (!memberIds.includes(caller.userId)) throw chatNotFound();
+        const attachments = await this.messages.attachUploads(manager, message.id, caller.userId, attachmentIds);
+        if (!attachments) throw AppException.notFound('ATTACHMENT_NOT_FOUND', 'an attachment is unknown, not yours or already used');
+        return { message, attachments, memberIds };
       });
     } catch (err) {
-      // A concurrent retry with the same clientId committed first: answer with its message.
+      // A retry (sequential or racing) with the same clientId: answer with the message first stored.
       if (!isUniqueViolation(err, 'uq_messages_client_id')) throw err;
-      const winner = await this.messages.findByClientId(chatId, caller.userId, dto.clientId);
-      if (!winner) throw err;
-      return { kind: 'message', created: false, message: await this.views.presentOne(winner, caller.userId) };
+      const first = await this.messages.findByClientId(chatId, caller.userId, dto.clientId);
+      if (!first) throw err;
+      return { kind: 'message', created: false, message: await this.views.presentOne(first, caller.userId) };
     }
-    const message = await this.publish(EVENTS.messageCreated, stored, caller, me.chatId);
-    return { kind: 'message', created: true, message };
+    const { message, attachments, memberIds } = stored;
+    // Nobody else can have read or received it yet: it is "sent" (or "read" when alone in the chat).
+    const others = memberIds.length > 1 ? { deliveredSeq: 0, readSeq: 0 } : { deliveredSeq: message.seq, readSeq: message.seq };
+    const shaped = toMessageDto(message, attachments, caller.userId, others);
+    this.events.emit(EVENTS.messageCreated, { message: shaped, recipientIds: memberIds, originSocketId: caller.socketId } satisfies MessageEvent);
+    return { kind: 'message', created: true, message: shaped };
   }
 
   async history(caller: AuthUser, chatId: string, query: HistoryQuery): Promise<HistoryPageDto> {
@@ -200,15 +209,15 @@ export class MessagesService {
     return { me, message };
   }
 
-  /** Announces a committed message to the chat's members; returns it as the caller sees it. */
+  /** Announces a committed message to the chat's members, as its sender sees it (status included). */
   private async publish(event: string, message: Message, caller: AuthUser, chatId: string): Promise<MessageDto> {
     return (await this.publishAll(event, [message], caller, chatId))[0];
   }
 
-  /** The same for several messages of one chat (a forward), in a fixed number of queries, in order. */
+  /** The same for several messages of one sender and chat (a forward), in a fixed number of queries, in order. */
   private async publishAll(event: string, messages: Message[], caller: AuthUser, chatId: string): Promise<MessageDto[]> {
     const [dtos, recipientIds] = await Promise.all([
-      this.views.present(messages, caller.userId),
+      this.views.present(messages, messages[0].senderId),
       this.chatsRepository.memberIds(chatId),
     ]);
     for (const dto of dtos) this.events.emit(event, { message: dto, recipientIds, originSocketId: caller.socketId } satisfies MessageEvent);
