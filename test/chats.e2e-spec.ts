@@ -772,6 +772,21 @@ describe('chats (real service, real PostgreSQL)', () => {
   });
 
   describe('read and delivered cursors', () => {
+    it('unreadCount saturates at 999 for a chat with more unread messages', async () => {
+      const [owner, reader] = await registerMany(2);
+      const chat = await group(owner, 'Busy', [reader]); // seq 1
+      // Seeding: 1,200 more messages from the owner, as many sends would store them.
+      await svc.db.query(
+        `INSERT INTO messages (chat_id, seq, sender_id, type, text) SELECT $1, g, $2, 'text', 'm' || g FROM generate_series(2, 1201) g`,
+        [chat.id, owner.id],
+      );
+      await svc.db.query(`UPDATE chats SET last_seq = 1201 WHERE id = $1`, [chat.id]);
+      const summary = async () => (await list(reader)).items.find((c) => c.id === chat.id)!;
+      expect(await summary()).toMatchObject({ lastSeq: 1201, unreadCount: 999 });
+      await api().post(`/api/chats/${chat.id}/read`).set(reader.auth).send({ seq: 1000 }).expect(204);
+      expect(await summary()).toMatchObject({ readSeq: 1000, unreadCount: 201 });
+    });
+
     it('move forward only, are clamped to lastSeq, and drive readSeq and unreadCount', async () => {
       const [owner, reader] = await registerMany(2);
       const chat = await group(owner, 'Cursors', [reader]); // seq 1

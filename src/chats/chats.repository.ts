@@ -31,6 +31,12 @@ export interface ChatListCursor {
  */
 const exactKey = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
+/**
+ * unreadCount saturates here: counting a million unread messages per chat on every list request would
+ * cost a scan each; clients show "999+".
+ */
+export const UNREAD_COUNT_CAP = 999;
+
 @Injectable()
 export class ChatsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -189,9 +195,11 @@ export class ChatsRepository {
     const order = `(pinned_at IS NOT NULL) DESC, pinned_at DESC NULLS LAST, last_activity_at DESC, id DESC`;
     const raw: Array<Record<string, unknown>> = await this.dataSource.query(
       `SELECT p.*, lm.id AS lm_id, peer.user_id AS peer_id,
-              (SELECT count(*)::int FROM messages u
-                WHERE u.chat_id = p.id AND u.seq > GREATEST(p.read_seq, p.cleared_seq) AND u.sender_id <> $1
-                  AND NOT EXISTS (SELECT 1 FROM message_hides h WHERE h.user_id = $1 AND h.chat_id = u.chat_id AND h.seq = u.seq)
+              (SELECT count(*)::int FROM (
+                 SELECT 1 FROM messages u
+                  WHERE u.chat_id = p.id AND u.seq > GREATEST(p.read_seq, p.cleared_seq) AND u.sender_id <> $1
+                    AND NOT EXISTS (SELECT 1 FROM message_hides h WHERE h.user_id = $1 AND h.chat_id = u.chat_id AND h.seq = u.seq)
+                  LIMIT ${UNREAD_COUNT_CAP}) unread
               ) AS unread_count
          FROM (
            SELECT c.id, c.type, c.title, c.last_seq, c.member_count, c.last_activity_at, c.created_at, c.created_by,
