@@ -51,7 +51,7 @@ async function startProcess(script, env, args = []) {
   const port = await freePort();
   const started = Date.now();
   const proc = spawn(process.execPath, [...args, script], {
-    env: { PATH: process.env.PATH, NODE_ENV: 'production', LOG_LEVEL: 'warn', JWT_SECRET, AUTH_RATE_LIMIT_PER_MINUTE: '1000000', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: { PATH: process.env.PATH, NODE_ENV: 'production', LOG_LEVEL: 'warn', JWT_SECRET, AUTH_RATE_LIMIT_PER_MINUTE: '1000000', SEND_RATE_PER_SECOND: '0', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
