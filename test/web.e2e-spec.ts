@@ -253,6 +253,44 @@ describe('web client (Chromium)', () => {
     await a.setViewportSize({ width: 1100, height: 720 });
   }, STEP);
 
+  it('creates a group in the UI; deletes it for me until a new message brings it back; logs out and in', async () => {
+    const a = alice.page;
+    const b = bob.page;
+    await a.click('#new-group-btn');
+    await a.fill('#group-title', 'Weekend plans');
+    await a.fill('#group-members', `@${bobName}`);
+    await a.click('#group-form button[type="submit"]');
+    await expectText(a.locator('#chat-title'), 'Weekend plans');
+    await expectText(a.locator('#chat-subtitle'), '2 members');
+    const groupId = (await a.getAttribute('.chat-item[aria-current="true"]', 'data-chat-id'))!;
+    const bobItem = b.locator(`.chat-item[data-chat-id="${groupId}"]`);
+    await expectText(bobItem.locator('.chat-item-title'), 'Weekend plans');
+
+    await a.click('#delete-chat-btn');
+    await a.click('#confirm-ok');
+    await expectCount(a.locator(`.chat-item[data-chat-id="${groupId}"]`), 0);
+    await a.waitForSelector('#chat-placeholder:not([hidden])');
+    await bobItem.click();
+    await b.fill('#message-input', 'Saturday?');
+    await b.press('#message-input', 'Enter');
+    const aliceItem = a.locator(`.chat-item[data-chat-id="${groupId}"]`);
+    await expectText(aliceItem.locator('.chat-item-preview'), 'Saturday?');
+    await expectText(aliceItem.locator('.badge'), '1');
+
+    await a.click('#logout-btn');
+    await a.waitForSelector('#auth-view:not([hidden])');
+    expect(await a.evaluate(() => (globalThis as any).localStorage.getItem('chat.session'))).toBeNull();
+    await a.fill('#auth-username', aliceName);
+    await a.fill('#auth-password', 'wrong password');
+    await a.click('#auth-submit');
+    await expectText(a.locator('#auth-error'), 'Wrong username or password.');
+    await a.fill('#auth-password', 'correct horse battery');
+    await a.click('#auth-submit');
+    await a.waitForSelector('#conn-status[data-state="online"]');
+    await expectText(aliceItem.locator('.chat-item-preview'), 'Saturday?');
+    await expectCount(a.locator(`.chat-item[data-chat-id="${directChatId}"]`), 1);
+  }, STEP);
+
   it('after a 401, refreshes the token once and retries; the refresh token rotates', async () => {
     const a = alice.page;
     const before = await a.evaluate(() => JSON.parse((globalThis as any).localStorage.getItem('chat.session')));

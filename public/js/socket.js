@@ -22,34 +22,42 @@ export async function connectSocket(handlers, onStatus) {
     reconnectionDelayMax: 5000,
   });
   let everConnected = false;
-  let authFailures = 0;
+  let closed = false;
+  let attempts = 0;
 
   socket.on('connect', () => {
-    authFailures = 0;
+    attempts = 0;
     onStatus('online', { reconnected: everConnected });
     everConnected = true;
   });
   socket.on('disconnect', (reason) => {
     onStatus('offline');
-    // The server closed this socket (e.g. session ended): socket.io does not retry by itself.
+    // The server closed this socket (e.g. its session logged out): socket.io does not retry.
     if (reason === 'io server disconnect') retryWithFreshToken();
   });
   socket.on('connect_error', (err) => {
     onStatus('offline');
+    if (socket.active) return; // unreachable server: socket.io retries by itself
+    // Refused by the server's middleware (`unauthorized`, `unavailable`): socket.io gives up.
     if (err.message === 'unauthorized') retryWithFreshToken();
+    else retryLater();
   });
   for (const [event, fn] of Object.entries(handlers)) socket.on(event, fn);
 
-  // A refused token: refresh it (which logs out when the session is over) and connect again.
+  function retryLater() {
+    attempts += 1;
+    const delay = Math.min(30_000, 1000 * 2 ** Math.min(attempts - 1, 5)) * (0.5 + Math.random() / 2);
+    setTimeout(() => !closed && !socket.connected && socket.connect(), delay);
+  }
+
+  // A refused token: refresh it (which logs out when the session is over), then connect again.
   async function retryWithFreshToken() {
-    authFailures += 1;
-    if (authFailures > 3) return;
     try {
       await refreshTokens(getSession()?.accessToken);
-      socket.connect();
     } catch (err) {
-      if (err instanceof ApiError && err.transient) setTimeout(() => socket.connect(), 3000);
+      if (!(err instanceof ApiError && err.transient)) return; // logged out
     }
+    retryLater();
   }
 
   return {
@@ -69,6 +77,7 @@ export async function connectSocket(handlers, onStatus) {
       if (socket.connected) socket.emit(event, payload, () => {});
     },
     close() {
+      closed = true;
       socket.removeAllListeners();
       socket.disconnect();
     },

@@ -53,6 +53,7 @@ export function initAuthView() {
 export function showAuthView() {
   $('#app-view').hidden = true;
   $('#auth-view').hidden = false;
-  setMode(mode);
+  setMode('login'); // after a log-out, the usual next step is logging in
+  $('#auth-form').reset();
   $('#auth-username').focus();
 }
