@@ -33,46 +33,73 @@ export class MessagesRepository {
     return this.dataSource.transaction(work);
   }
 
+  /** The manager outside any transaction: each statement commits by itself. */
+  get manager(): EntityManager {
+    return this.dataSource.manager;
+  }
+
   /**
-   * Stores messages with the chat's next consecutive seqs, in one statement: the UPDATE of the chat
-   * row takes its lock (serialising the chat's senders until commit, so seqs are gap-free and in commit
-   * order), members who deleted the dialog get it back, and the rows are inserted. The time is read
-   * after the lock (not the transaction's start, which `now()` gives) and never goes back, so
-   * `createdAt` follows `seq` and the chat's last activity never moves backwards.
-   * Returns [] when the chat does not exist.
+   * Stores messages with the chat's next consecutive seqs, in ONE statement (one round trip, no
+   * explicit transaction needed): the UPDATE of the chat row takes its lock (serialising the chat's
+   * senders until commit, so seqs are gap-free and in commit order), members who deleted the dialog
+   * get it back, and the rows are inserted. The time is read after the lock (not the transaction's
+   * start, which `now()` gives) and never goes back, so `createdAt` follows `seq`.
+   *
+   * With `senderMustBeMember`, the statement also checks that this user is a member, after taking the
+   * chat's lock and with a row lock on the membership, so a removal committed meanwhile is seen; if
+   * not, app_raise aborts the statement and nothing of it stays. Returns null when the chat does not
+   * exist or the check fails; else the messages and the chat's member ids.
    */
-  async insertMessages(manager: EntityManager, chatId: string, messages: NewMessage[]): Promise<Message[]> {
+  async insertMessages(
+    manager: EntityManager,
+    chatId: string,
+    messages: NewMessage[],
+    senderMustBeMember?: string,
+  ): Promise<{ messages: Message[]; memberIds: string[] } | null> {
     const column = <K extends keyof NewMessage>(key: K) => messages.map((m) => m[key] ?? null);
-    const rows: Array<Record<string, unknown>> = await manager.query(
-      `WITH c AS (
-         UPDATE chats
-            SET last_seq = last_seq + $2,
-                last_activity_at = GREATEST(last_activity_at, date_trunc('milliseconds', clock_timestamp()))
-          WHERE id = $1
-          RETURNING last_seq - $2 AS seq_base, last_activity_at
-       ), unhide AS (
-         UPDATE chat_members SET hidden = false WHERE chat_id = $1 AND hidden AND EXISTS (SELECT 1 FROM c)
-       )
-       INSERT INTO messages (chat_id, seq, sender_id, type, text, event, client_id,
-                             forwarded_from_chat_id, forwarded_from_seq, forwarded_from_sender_id, created_at)
-       SELECT $1, c.seq_base + t.ord, t.sender_id, t.type, t.text, t.event, t.client_id, t.ff_chat, t.ff_seq, t.ff_sender, c.last_activity_at
-         FROM c, unnest($3::uuid[], $4::varchar[], $5::text[], $6::jsonb[], $7::uuid[], $8::uuid[], $9::int[], $10::uuid[])
-                 WITH ORDINALITY AS t(sender_id, type, text, event, client_id, ff_chat, ff_seq, ff_sender, ord)
-       RETURNING *`,
-      [
-        chatId,
-        messages.length,
-        column('senderId'),
-        column('type'),
-        column('text'),
-        messages.map((m) => (m.event ? JSON.stringify(m.event) : null)),
-        column('clientId'),
-        column('forwardedFromChatId'),
-        column('forwardedFromSeq'),
-        column('forwardedFromSenderId'),
-      ],
-    );
-    return rows.map((r) => this.fromRow(r)).sort((a, b) => a.seq - b.seq);
+    let rows: Array<Record<string, unknown>>;
+    try {
+      rows = await manager.query(
+        `WITH c AS (
+           UPDATE chats
+              SET last_seq = last_seq + $2,
+                  last_activity_at = GREATEST(last_activity_at, date_trunc('milliseconds', clock_timestamp()))
+            WHERE id = $1
+            RETURNING last_seq - $2 AS seq_base, last_activity_at
+         ), sender AS (
+           SELECT cm.user_id FROM chat_members cm, c WHERE cm.chat_id = $1 AND cm.user_id = $11 FOR KEY SHARE OF cm
+         ), unhide AS (
+           UPDATE chat_members SET hidden = false WHERE chat_id = $1 AND hidden AND EXISTS (SELECT 1 FROM c)
+         ), ins AS (
+           INSERT INTO messages (chat_id, seq, sender_id, type, text, event, client_id,
+                                 forwarded_from_chat_id, forwarded_from_seq, forwarded_from_sender_id, created_at)
+           SELECT $1, c.seq_base + t.ord, t.sender_id, t.type, t.text, t.event, t.client_id, t.ff_chat, t.ff_seq, t.ff_sender, c.last_activity_at
+             FROM c, unnest($3::uuid[], $4::varchar[], $5::text[], $6::jsonb[], $7::uuid[], $8::uuid[], $9::int[], $10::uuid[])
+                     WITH ORDINALITY AS t(sender_id, type, text, event, client_id, ff_chat, ff_seq, ff_sender, ord)
+            WHERE $11::uuid IS NULL OR EXISTS (SELECT 1 FROM sender) OR app_raise('P0404', 'not a member')
+           RETURNING *
+         )
+         SELECT ins.*, (SELECT array_agg(user_id) FROM chat_members WHERE chat_id = $1) AS member_ids FROM ins`,
+        [
+          chatId,
+          messages.length,
+          column('senderId'),
+          column('type'),
+          column('text'),
+          messages.map((m) => (m.event ? JSON.stringify(m.event) : null)),
+          column('clientId'),
+          column('forwardedFromChatId'),
+          column('forwardedFromSeq'),
+          column('forwardedFromSenderId'),
+          senderMustBeMember ?? null,
+        ],
+      );
+    } catch (err) {
+      if ((err as { driverError?: { code?: string } }).driverError?.code === 'P0404') return null;
+      throw err;
+    }
+    if (!rows.length) return null;
+    return { messages: rows.map((r) => this.fromRow(r)).sort((a, b) => a.seq - b.seq), memberIds: rows[0].member_ids as string[] };
   }
 
   private fromRow(r: Record<string, unknown>): Message {
@@ -95,10 +122,8 @@ export class MessagesRepository {
   }
 
   async insertSystemMessage(manager: EntityManager, chatId: string, event: SystemEvent, text: string): Promise<Message> {
-    const [message] = await this.insertMessages(manager, chatId, [
-      { chatId, senderId: event.actorId, type: 'system', text, event },
-    ]);
-    return message;
+    const stored = await this.insertMessages(manager, chatId, [{ chatId, senderId: event.actorId, type: 'system', text, event }]);
+    return stored!.messages[0];
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { QueryFailedError } from 'typeorm';
+import { EntityManager, QueryFailedError } from 'typeorm';
 import { ChatsRepository } from '../chats/chats.repository';
 import { ChatsService, chatNotFound } from '../chats/chats.service';
 import { ChatMember } from '../chats/chat-member.entity';
@@ -50,8 +50,8 @@ export class MessagesService {
 
   /**
    * Sends a message (or runs a command). The answer exists only after the commit. The plain send is
-   * the hot path: one transaction of two statements (store, then check membership under the chat's
-   * lock), and the reply is shaped from what they returned, without further reads.
+   * the hot path: one statement (one round trip) stores it, and the reply is shaped from what that
+   * statement returned, without further reads.
    */
   async send(caller: AuthUser, chatId: string, dto: SendMessageDto): Promise<SendResult> {
     this.sendRate.consume(caller.userId);
@@ -74,19 +74,23 @@ export class MessagesService {
 
     let stored: { message: Message; attachments: AttachmentDto[]; memberIds: string[] };
     try {
-      stored = await this.messages.transaction(async (manager) => {
-        const [message] = await this.messages.insertMessages(manager, chatId, [
-          { chatId, senderId: caller.userId, type: 'text', text: text || null, clientId: dto.clientId },
-        ]);
-        if (!message) throw chatNotFound();
-        // Checked under the chat's lock: a member removed meanwhile does not get a message in, and a
-        // non-member's attempt rolls back (no seq is used up).
-        const memberIds = await this.chatsRepository.memberIds(chatId, manager);
-        if (!memberIds.includes(caller.userId)) throw chatNotFound();
+      const store = async (manager: EntityManager) => {
+        // The membership is checked inside the storing statement, under the chat's lock: a member
+        // removed meanwhile does not get a message in, and a non-member uses up no seq.
+        const inserted = await this.messages.insertMessages(
+          manager,
+          chatId,
+          [{ chatId, senderId: caller.userId, type: 'text', text: text || null, clientId: dto.clientId }],
+          caller.userId,
+        );
+        if (!inserted) throw chatNotFound();
+        const [message] = inserted.messages;
         const attachments = await this.messages.attachUploads(manager, message.id, caller.userId, attachmentIds);
         if (!attachments) throw AppException.notFound('ATTACHMENT_NOT_FOUND', 'an attachment is unknown, not yours or already used');
-        return { message, attachments, memberIds };
-      });
+        return { message, attachments, memberIds: inserted.memberIds };
+      };
+      // Text only: the one statement is the whole write. With files, it and their claim form one transaction.
+      stored = attachmentIds.length ? await this.messages.transaction(store) : await store(this.messages.manager);
     } catch (err) {
       // A retry (sequential or racing) with the same clientId: answer with the message first stored.
       if (!isUniqueViolation(err, 'uq_messages_client_id')) throw err;
@@ -176,10 +180,10 @@ export class MessagesService {
       forwardedFromSenderId: m.forwardedFromSenderId ?? m.senderId,
     }));
     const stored = await this.messages.transaction(async (manager) => {
-      const inserted = await this.messages.insertMessages(manager, chatId, copies);
-      await this.chats.requireMember(caller, chatId, manager);
-      await this.messages.copyAttachments(manager, originals.map((m, i) => ({ from: m.id, to: inserted[i].id })));
-      return inserted;
+      const inserted = await this.messages.insertMessages(manager, chatId, copies, caller.userId);
+      if (!inserted) throw chatNotFound();
+      await this.messages.copyAttachments(manager, originals.map((m, i) => ({ from: m.id, to: inserted.messages[i].id })));
+      return inserted.messages;
     });
     return { items: await this.publishAll(EVENTS.messageCreated, stored, caller, target.chatId) };
   }
