@@ -20,7 +20,7 @@ const STEP = 120_000;
 
 async function login(url: string, username: string) {
   const res = await request(url).post('/api/auth/login').send({ username, password: 'correct horse battery' });
-  expect(res.status).toBe(200);
+  expect({ status: res.status, body: res.body }).toMatchObject({ status: 200 });
   return { id: res.body.user.id as string, auth: { Authorization: `Bearer ${res.body.accessToken}` } };
 }
 
@@ -93,7 +93,7 @@ describe('web client (Chromium)', () => {
 
     // B: the chat is in the list with an unread badge and the preview; opening it reads it.
     const item = b.locator(`.chat-item[data-chat-id="${directChatId}"]`);
-    await expectText(item.locator('.badge'), '1');
+    await expectText(item.locator('.badge'), '1 unread');
     await expectText(item.locator('.chat-item-preview'), 'Hello Bob!');
     await expectCount(item.locator('.online-dot'), 1);
     await item.click();
@@ -157,16 +157,16 @@ describe('web client (Chromium)', () => {
     const b = await login(svc.url, bobName);
     const aliceId = (await login(svc.url, aliceName)).id;
     const group = await request(svc.url).post('/api/chats').set(b.auth).send({ type: 'group', title: 'History club', memberIds: [aliceId] });
-    expect(group.status).toBe(201);
+    expect({ status: group.status, body: group.body }).toMatchObject({ status: 201 });
     for (let i = 1; i <= 40; i++) {
       const res = await request(svc.url)
         .post(`/api/chats/${group.body.id}/messages`)
         .set(b.auth)
         .send({ clientId: randomUUID(), text: `history ${String(i).padStart(2, '0')}` });
-      expect(res.status).toBe(201);
+      expect({ status: res.status, body: res.body }).toMatchObject({ status: 201 });
     }
     const item = a.locator(`.chat-item[data-chat-id="${group.body.id}"]`);
-    await expectText(item.locator('.badge'), '41'); // the 40 and the group's creation
+    await expectText(item.locator('.badge'), '41 unread'); // the 40 and the group's creation
     await item.click();
     await expectText(lastMessage(a, 'other').locator('.text'), 'history 40');
     await expectCount(a.locator('#messages li.msg'), 15);
@@ -275,7 +275,7 @@ describe('web client (Chromium)', () => {
     await b.press('#message-input', 'Enter');
     const aliceItem = a.locator(`.chat-item[data-chat-id="${groupId}"]`);
     await expectText(aliceItem.locator('.chat-item-preview'), 'Saturday?');
-    await expectText(aliceItem.locator('.badge'), '1');
+    await expectText(aliceItem.locator('.badge'), '1 unread');
 
     await a.click('#logout-btn');
     await a.waitForSelector('#auth-view:not([hidden])');
@@ -319,7 +319,7 @@ describe('web client (Chromium)', () => {
         .post(`/api/chats/${directChatId}/messages`)
         .set(b.auth)
         .send({ clientId: randomUUID(), text: 'sent while you were away' });
-      expect(res.status).toBe(201);
+      expect({ status: res.status, body: res.body }).toMatchObject({ status: 201 });
       restarted = await spawnService({ DATABASE_URL: svc.databaseUrl }, svc.port);
     } finally {
       await other.stop();

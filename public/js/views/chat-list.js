@@ -17,19 +17,12 @@ function renderItem(chat) {
   const typing = typingIn(chat.id);
   const online = chat.type === 'direct' && chat.peer?.online;
   const status = chat.lastMessage ? statusOf(chat.lastMessage) : null;
-  const label = [
-    title,
-    chat.pinned && 'pinned',
-    online && 'online',
-    chat.unreadCount > 0 && `${chat.unreadCount} unread`,
-  ].filter(Boolean).join(', ');
   return h('li', {},
     h('button', {
       type: 'button',
       class: 'chat-item',
       dataset: { chatId: chat.id },
       'aria-current': chat.id === state.openChatId ? 'true' : null,
-      'aria-label': label,
       onclick: () => openChat(chat.id),
     },
       h('span', { class: 'avatar', 'aria-hidden': 'true' }, title.slice(0, 1).toUpperCase(),
@@ -37,7 +30,8 @@ function renderItem(chat) {
       h('span', { class: 'chat-item-main' },
         h('span', { class: 'chat-item-top' },
           h('span', { class: 'chat-item-title' }, title),
-          chat.pinned && h('span', { class: 'pinned-mark', title: 'Pinned' }, icon('pin')),
+          online && h('span', { class: 'visually-hidden' }, ', online'),
+          chat.pinned && h('span', { class: 'pinned-mark', title: 'Pinned' }, icon('pin'), h('span', { class: 'visually-hidden' }, ', pinned')),
           h('time', { class: 'chat-item-time', datetime: chat.lastActivityAt }, formatTime(chat.lastActivityAt))),
         h('span', { class: 'chat-item-bottom' },
           typing.length
@@ -45,7 +39,7 @@ function renderItem(chat) {
             : h('span', { class: 'chat-item-preview' },
               status && h('span', { class: `ticks ${status}`, 'aria-hidden': 'true' }, TICKS[status], ' '),
               preview(chat.lastMessage)),
-          chat.unreadCount > 0 && h('span', { class: 'badge', 'aria-hidden': 'true' }, String(chat.unreadCount))))));
+          chat.unreadCount > 0 && h('span', { class: 'badge' }, String(chat.unreadCount), h('span', { class: 'visually-hidden' }, ' unread'))))));
 }
 
 function signature(chat) {

@@ -41,7 +41,9 @@ function renderMessage(m) {
   const sent = new Date(m.createdAt);
   return h('li', { class: `msg ${own ? 'own' : 'other'}${m.deleted ? ' deleted' : ''}`, dataset: { seq: m.seq ?? '' } },
     h('div', { class: 'bubble' },
-      !own && chat?.type === 'group' && h('p', { class: 'sender' }, userName(m.senderId)),
+      !own && chat?.type === 'group'
+        ? h('p', { class: 'sender' }, userName(m.senderId))
+        : h('span', { class: 'visually-hidden' }, `${userName(m.senderId)}: `),
       m.forwardedFrom && h('p', { class: 'forwarded' }, icon('forward'), ` Forwarded from ${userName(m.forwardedFrom.senderId)}`),
       m.deleted
         ? h('p', { class: 'text muted' }, 'This message was deleted')
