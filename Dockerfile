@@ -19,6 +19,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
+COPY public ./public
 # DATA_DIR holds attachment files (and the embedded database when DATABASE_URL is unset).
 RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]
