@@ -70,8 +70,10 @@ async function startProcess(script, env, args = []) {
   };
 }
 
+/** BENCH_SERVICE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the service. */
 function startService(env) {
-  return startProcess(join(ROOT, 'dist', 'src', 'main.js'), env);
+  const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS || '').split(' ').filter(Boolean);
+  return startProcess(join(ROOT, 'dist', 'src', 'main.js'), env, nodeArgs);
 }
 
 /** CPU seconds (user+system) and RSS of a process, from /proc. */
