@@ -5,6 +5,8 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { dirname, join } from 'node:path';
 import { AppModule } from './app.module';
+import { AppException } from './common/app.exception';
+import { inputShapeProblem } from './common/input-shape';
 import { httpLogger, PinoNestLogger } from './common/logging';
 import { RedisConnections } from './common/redis-connections';
 import { createValidationPipe } from './common/validation';
@@ -44,6 +46,11 @@ export async function createApp(config: AppConfig, database: DatabaseTarget, log
   app.useStaticAssets(socketIoClient, { prefix: '/vendor/socket.io/', index: false, setHeaders });
   app.enableCors({ origin: config.corsOrigins, credentials: false });
   app.useBodyParser('json', { limit: '1mb' });
+  // Nesting depth and prototype keys are checked before validation walks the body (400, never a 500).
+  app.use((req: { body?: unknown }, _res: unknown, next: (err?: unknown) => void) => {
+    const problem = req.body === undefined ? null : inputShapeProblem(req.body);
+    next(problem ? AppException.validation(problem) : undefined);
+  });
   app.useGlobalPipes(createValidationPipe());
   // socket.io on the same port: settings from the config; with REDIS_URL, the Redis adapter.
   const sockets = new RealtimeIoAdapter(app, config);

@@ -52,7 +52,8 @@ export function toAppException(err: unknown): { error: AppException; internal: b
   if (err instanceof QueryFailedError) {
     const code = (err.driverError as { code?: string } | undefined)?.code;
     // Malformed values that slipped past validation (bad uuid text, out-of-range ints): the caller's fault.
-    if (code === '22P02' || code === '22003' || code === '22001' || code === '22021') {
+    // 23502/23514: a null or a value a CHECK refuses, likewise.
+    if (code === '22P02' || code === '22003' || code === '22001' || code === '22021' || code === '23502' || code === '23514') {
       // Logged as internal: validation should have caught it first.
       return { error: AppException.validation('a value has the wrong format'), internal: true };
     }

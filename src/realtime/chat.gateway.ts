@@ -17,6 +17,8 @@ import {
   SessionEndedEvent,
   TypingEvent,
 } from '../common/events';
+import { AppException } from '../common/app.exception';
+import { inputShapeProblem } from '../common/input-shape';
 import { validatePayload } from '../common/validation';
 import {
   CursorPayload,
@@ -171,6 +173,8 @@ export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<S
   /** The one place where a client event is validated, run and turned into its acknowledgement. */
   private async handle(caller: AuthUser, handler: ClientEvent<object>, payload: unknown): Promise<Ack> {
     try {
+      const problem = inputShapeProblem(payload);
+      if (problem) throw AppException.validation(problem);
       const dto = await validatePayload(handler.payload, payload);
       const data = await handler.run(caller, dto);
       return { ok: true, data: data ?? null };

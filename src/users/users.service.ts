@@ -28,7 +28,9 @@ export class UsersService {
   }
 
   async updateMe(caller: AuthUser, dto: UpdateMeDto): Promise<UserDto> {
-    await this.users.updateProfile(caller.userId, { displayName: dto.displayName, about: dto.about });
+    // null counts as absent (as @IsOptional lets it through); an empty PATCH changes nothing.
+    const changes = { displayName: dto.displayName ?? undefined, about: dto.about ?? undefined };
+    if (changes.displayName !== undefined || changes.about !== undefined) await this.users.updateProfile(caller.userId, changes);
     return this.me(caller);
   }
 
