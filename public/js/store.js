@@ -214,6 +214,11 @@ function putChat(summary) {
   const { members, ...chat } = summary;
   rememberUser(chat.peer);
   const prev = state.chats.get(chat.id);
+  // Summaries and live messages race: a summary older than what is already known (a lower lastSeq)
+  // must not take back the messages counted since.
+  if (prev && prev.lastSeq > chat.lastSeq) {
+    Object.assign(chat, { lastSeq: prev.lastSeq, lastMessage: prev.lastMessage, lastActivityAt: prev.lastActivityAt, unreadCount: prev.unreadCount });
+  }
   state.chats.set(chat.id, chat);
   if (members) setMembers(chat.id, members);
   acknowledgeDelivery(chat);
