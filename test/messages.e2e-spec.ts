@@ -483,6 +483,9 @@ describe('messages (real service, real PostgreSQL)', () => {
       expectError(await history(a, chatId, { before: 'abc' }), 400, 'VALIDATION_FAILED');
       expectError(await history(a, chatId, { after: -1 }), 400, 'VALIDATION_FAILED');
       expectError(await history(a, chatId, { before: 1.5 }), 400, 'VALIDATION_FAILED');
+      // An object that Number() cannot convert (it threw inside the transform: a 500 before).
+      const res = await api().get(`/api/chats/${chatId}/messages?before[valueOf]=1&before[toString]=1`).set(a.auth);
+      expectError(res, 400, 'VALIDATION_FAILED');
     });
 
     it('refuses before and after together', async () => {

@@ -1,3 +1,4 @@
+import { Transform } from 'class-transformer';
 import { ValidationOptions, registerDecorator } from 'class-validator';
 
 export function codePointLength(value: string): number {
@@ -19,4 +20,13 @@ export function CodePointLength(min: number, max: number, options?: ValidationOp
           typeof value === 'string' && codePointLength(value) >= min && codePointLength(value) <= max,
       },
     });
+}
+
+/**
+ * A number from a query string: numeric strings become numbers, anything else is left as it came
+ * (so IsInt rejects it with a 400). `@Type(() => Number)` would call Number() on objects too, which
+ * throws for `{ "valueOf": 1 }` and turned such input into a 500.
+ */
+export function ToNumber(): PropertyDecorator {
+  return Transform(({ value }) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value));
 }

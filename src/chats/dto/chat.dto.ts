@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateIf } from 'class-validator';
-import { CodePointLength } from '../../common/validators';
+import { CodePointLength, ToNumber } from '../../common/validators';
 import { MessageDto } from '../../messages/dto/message.dto';
 import { UserPublicDto } from '../../users/dto/user.dto';
 
@@ -55,7 +54,7 @@ export class CursorDto {
 export class ChatListQuery {
   @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 100 })
   @IsOptional()
-  @Type(() => Number)
+  @ToNumber()
   @IsInt()
   @Min(1)
   @Max(100)

@@ -1,5 +1,5 @@
+import { ToNumber } from '../../common/validators';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, Min } from 'class-validator';
 import { ChatIdDto } from '../../chats/dto/chat.dto';
 import { UserPublicDto } from '../../users/dto/user.dto';
@@ -38,7 +38,7 @@ export class EditMessageDto {
 export class HistoryQuery {
   @ApiPropertyOptional({ description: 'the page just before this seq (default: the newest)' })
   @IsOptional()
-  @Type(() => Number)
+  @ToNumber()
   @IsInt()
   @Min(1)
   @Max(MAX_SEQ)
@@ -46,7 +46,7 @@ export class HistoryQuery {
 
   @ApiPropertyOptional({ description: 'the page just after this seq' })
   @IsOptional()
-  @Type(() => Number)
+  @ToNumber()
   @IsInt()
   @Min(0)
   @Max(MAX_SEQ)
@@ -54,7 +54,7 @@ export class HistoryQuery {
 
   @ApiPropertyOptional({ description: 'page size, default HISTORY_PAGE_SIZE, at most HISTORY_PAGE_MAX' })
   @IsOptional()
-  @Type(() => Number)
+  @ToNumber()
   @IsInt()
   @Min(1)
   @Max(MAX_SEQ)

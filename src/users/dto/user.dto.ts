@@ -1,7 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { Type } from 'class-transformer';
-import { CodePointLength } from '../../common/validators';
+import { CodePointLength, ToNumber } from '../../common/validators';
 
 export class UserDto {
   @ApiProperty({ format: 'uuid' }) id: string;
@@ -42,7 +41,7 @@ export class SearchUsersQuery {
 
   @ApiProperty({ required: false, default: 20, minimum: 1, maximum: 100 })
   @IsOptional()
-  @Type(() => Number)
+  @ToNumber()
   @IsInt()
   @Min(1)
   @Max(100)
