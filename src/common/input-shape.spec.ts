@@ -32,7 +32,14 @@ describe('inputShapeProblem', () => {
     expect(inputShapeProblem({ text: 'a\u0000b' })).toBe('text must not contain the NUL character (U+0000)');
     expect(inputShapeProblem({ a: [{ b: ['\u0000'] }] })).toMatch(/NUL/);
     expect(inputShapeProblem({ 'a\u0000': 1 })).toBe('the key "a\\0" is not allowed');
-    expect(inputShapeProblem({ text: 'a\u0001b\ud800' })).toBeNull();
+    expect(inputShapeProblem({ text: 'a\u0001b' })).toBeNull();
+  });
+
+  it('refuses lone surrogates (not Unicode; PostgreSQL JSON refuses them) and keeps real pairs', () => {
+    expect(inputShapeProblem({ title: 'x\ud800' })).toMatch(/well-formed/);
+    expect(inputShapeProblem({ title: '\udc00x' })).toMatch(/well-formed/);
+    expect(inputShapeProblem({ a: ['\ud83d'] })).toMatch(/well-formed/);
+    expect(inputShapeProblem({ text: 'ok 😀 \ud83d\ude00' })).toBeNull();
   });
 
   it('does not walk into binary data', () => {
