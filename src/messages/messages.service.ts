@@ -158,7 +158,9 @@ export class MessagesService {
     await this.publish(EVENTS.messageUpdated, (await this.messages.findById(message.id))!, caller, chatId);
   }
 
+  /** One forward call takes one token of the sender's send rate, like one send. */
   async forward(caller: AuthUser, chatId: string, dto: ForwardDto): Promise<{ items: MessageDto[] }> {
+    this.sendRate.consume(caller.userId);
     const [target, source] = await Promise.all([
       this.chats.requireMember(caller, chatId),
       this.chats.requireMember(caller, dto.fromChatId),

@@ -54,8 +54,11 @@ describe('abuse limits', () => {
       // The same user over a socket: the same bucket.
       const ack = await socket.call('message:send', { chatId, clientId: randomUUID(), text: 'socket' });
       expect(ack).toEqual({ ok: false, error: { statusCode: 429, code: 'RATE_LIMITED', message: expect.any(String) } });
-      // Commands count as sends too.
+      // Commands and forwards count as sends too.
       expect((await sendRest(alice, '/help')).status).toBe(429);
+      const forward = await request(svc.url).post(`/api/chats/${chatId}/messages/forward`).set(alice.auth).send({ fromChatId: chatId, seqs: [1] });
+      expect(forward.status).toBe(429);
+      expect(forward.body.code).toBe('RATE_LIMITED');
       // Another user has a bucket of its own.
       expect((await sendRest(bob)).status).toBe(201);
       const bobSocket = await open(bob);
