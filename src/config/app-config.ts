@@ -27,6 +27,8 @@ export interface AppConfig {
   sendRateBurst: number;
   /** Uploads a user may start per minute on one instance; 0: no limit. */
   uploadRatePerMinute: number;
+  /** Text-send statements one instance runs at once; sends arriving meanwhile are stored together. */
+  sendStatementsInFlight: number;
   corsOrigins: string[] | true;
   production: boolean;
 }
@@ -105,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     authRateLimitPerMinute: positiveInt(env, 'AUTH_RATE_LIMIT_PER_MINUTE', 30),
     sendRatePerSecond: positiveInt(env, 'SEND_RATE_PER_SECOND', 20, 0),
     sendRateBurst: positiveInt(env, 'SEND_RATE_BURST', 40),
+    sendStatementsInFlight: positiveInt(env, 'SEND_STATEMENTS_IN_FLIGHT', 4),
     uploadRatePerMinute: positiveInt(env, 'UPLOAD_RATE_PER_MINUTE', 30, 0),
     corsOrigins: !cors || cors === '*' ? true : cors.split(',').map((o) => o.trim()),
     production,

@@ -102,6 +102,59 @@ export class MessagesRepository {
     return { messages: rows.map((r) => this.fromRow(r)).sort((a, b) => a.seq - b.seq), memberIds: rows[0].member_ids as string[] };
   }
 
+  /**
+   * Many plain text sends, possibly to different chats, in ONE statement and one commit (the send
+   * coalescer's batch). Each chat's row is locked in id order first (so concurrent batches never
+   * deadlock), each chat's messages get consecutive seqs in the order given, and every sender's
+   * membership is checked under those locks as in `insertMessages`. All or nothing: returns null, and
+   * stores nothing, when a chat is missing; throws when a sender is not a member (P0404) or a clientId
+   * was already used; the caller then stores the items one by one to answer each on its own.
+   */
+  async insertTextBatch(items: Array<{ chatId: string; senderId: string; text: string; clientId: string }>): Promise<Array<{ message: Message; memberIds: string[] }> | null> {
+    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
+      `WITH input AS (
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[]) WITH ORDINALITY AS t(chat_id, sender_id, text, client_id, ord)
+       ), counts AS (
+         SELECT chat_id, count(*)::int AS n FROM input GROUP BY chat_id
+       ), locked AS (
+         SELECT ch.id FROM chats ch WHERE ch.id IN (SELECT chat_id FROM counts) ORDER BY ch.id FOR UPDATE
+       ), c AS (
+         UPDATE chats ch
+            SET last_seq = ch.last_seq + counts.n,
+                last_activity_at = GREATEST(ch.last_activity_at, date_trunc('milliseconds', clock_timestamp()))
+           FROM counts
+          WHERE ch.id = counts.chat_id AND (SELECT count(*) FROM locked) = (SELECT count(*) FROM counts)
+          RETURNING ch.id, ch.last_seq - counts.n AS seq_base, ch.last_activity_at
+       ), numbered AS (
+         SELECT i.chat_id, i.sender_id, i.text, i.client_id,
+                c.seq_base + row_number() OVER (PARTITION BY i.chat_id ORDER BY i.ord) AS seq, c.last_activity_at
+           FROM input i JOIN c ON c.id = i.chat_id
+       ), senders AS (
+         SELECT cm.chat_id, cm.user_id FROM chat_members cm
+          WHERE (cm.chat_id, cm.user_id) IN (SELECT chat_id, sender_id FROM numbered)
+          FOR KEY SHARE OF cm
+       ), unhide AS (
+         UPDATE chat_members SET hidden = false WHERE chat_id IN (SELECT id FROM c) AND hidden
+       ), ins AS (
+         INSERT INTO messages (chat_id, seq, sender_id, type, text, client_id, created_at)
+         SELECT n.chat_id, n.seq, n.sender_id, 'text', n.text, n.client_id, n.last_activity_at FROM numbered n
+          WHERE (SELECT count(DISTINCT (chat_id, sender_id)) FROM numbered) = (SELECT count(*) FROM senders)
+             OR app_raise('P0404', 'not a member')
+         RETURNING *
+       )
+       SELECT ins.*, m.member_ids
+         FROM ins JOIN (SELECT chat_id, array_agg(user_id) AS member_ids FROM chat_members
+                         WHERE chat_id IN (SELECT id FROM c) GROUP BY chat_id) m ON m.chat_id = ins.chat_id`,
+      [items.map((i) => i.chatId), items.map((i) => i.senderId), items.map((i) => i.text), items.map((i) => i.clientId)],
+    );
+    if (rows.length !== items.length) return null;
+    const byKey = new Map(rows.map((r) => [`${r.chat_id}|${r.sender_id}|${r.client_id}`, r]));
+    return items.map((i) => {
+      const r = byKey.get(`${i.chatId}|${i.senderId}|${i.clientId}`)!;
+      return { message: this.fromRow(r), memberIds: r.member_ids as string[] };
+    });
+  }
+
   private fromRow(r: Record<string, unknown>): Message {
     return this.dataSource.getRepository(Message).create({
       id: r.id as string,

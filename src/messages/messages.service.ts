@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { EntityManager, QueryFailedError } from 'typeorm';
+import { QueryFailedError } from 'typeorm';
 import { ChatsRepository } from '../chats/chats.repository';
 import { ChatsService, chatNotFound } from '../chats/chats.service';
 import { ChatMember } from '../chats/chat-member.entity';
@@ -20,6 +20,7 @@ import { MessageViewsService } from './message-views.service';
 import { toMessageDto } from './message-view';
 import { AttachmentDto } from '../attachments/dto/attachment.dto';
 import { MessagesRepository, NewMessage } from './messages.repository';
+import { SendCoalescer } from './send-coalescer';
 
 export const messageNotFound = () => AppException.notFound('MESSAGE_NOT_FOUND', 'message not found');
 
@@ -34,6 +35,7 @@ function isUniqueViolation(err: unknown, constraint: string): boolean {
 export class MessagesService {
   constructor(
     private readonly messages: MessagesRepository,
+    private readonly coalescer: SendCoalescer,
     private readonly views: MessageViewsService,
     private readonly chats: ChatsService,
     private readonly chatsRepository: ChatsRepository,
@@ -74,23 +76,29 @@ export class MessagesService {
 
     let stored: { message: Message; attachments: AttachmentDto[]; memberIds: string[] };
     try {
-      const store = async (manager: EntityManager) => {
-        // The membership is checked inside the storing statement, under the chat's lock: a member
-        // removed meanwhile does not get a message in, and a non-member uses up no seq.
-        const inserted = await this.messages.insertMessages(
-          manager,
-          chatId,
-          [{ chatId, senderId: caller.userId, type: 'text', text: text || null, clientId: dto.clientId }],
-          caller.userId,
-        );
-        if (!inserted) throw chatNotFound();
-        const [message] = inserted.messages;
-        const attachments = await this.messages.attachUploads(manager, message.id, caller.userId, attachmentIds);
-        if (!attachments) throw AppException.notFound('ATTACHMENT_NOT_FOUND', 'an attachment is unknown, not yours or already used');
-        return { message, attachments, memberIds: inserted.memberIds };
-      };
-      // Text only: the one statement is the whole write. With files, it and their claim form one transaction.
-      stored = attachmentIds.length ? await this.messages.transaction(store) : await store(this.messages.manager);
+      if (!attachmentIds.length) {
+        // Text only: one statement is the whole write, shared with concurrent sends when there are any.
+        // The membership is checked inside it, under the chat's lock: a member removed meanwhile does
+        // not get a message in, and a non-member uses up no seq.
+        const one = await this.coalescer.store({ chatId, senderId: caller.userId, text: text!, clientId: dto.clientId });
+        if (!one) throw chatNotFound();
+        stored = { ...one, attachments: [] };
+      } else {
+        // With files: the message and the claim of its files form one transaction.
+        stored = await this.messages.transaction(async (manager) => {
+          const inserted = await this.messages.insertMessages(
+            manager,
+            chatId,
+            [{ chatId, senderId: caller.userId, type: 'text', text: text || null, clientId: dto.clientId }],
+            caller.userId,
+          );
+          if (!inserted) throw chatNotFound();
+          const [message] = inserted.messages;
+          const attachments = await this.messages.attachUploads(manager, message.id, caller.userId, attachmentIds);
+          if (!attachments) throw AppException.notFound('ATTACHMENT_NOT_FOUND', 'an attachment is unknown, not yours or already used');
+          return { message, attachments, memberIds: inserted.memberIds };
+        });
+      }
     } catch (err) {
       // A retry (sequential or racing) with the same clientId: answer with the message first stored.
       if (!isUniqueViolation(err, 'uq_messages_client_id')) throw err;

@@ -1,0 +1,96 @@
+import request from 'supertest';
+import { randomUUID } from 'node:crypto';
+import { TestUser, registerUsers } from './support/api';
+import { TestService, startTestService } from './support/service';
+
+/**
+ * One send statement in flight (SEND_STATEMENTS_IN_FLIGHT=1): concurrent sends queue and are stored
+ * together, many per statement. Every rule of a single send must still hold for each of them.
+ */
+describe('coalesced sends (real service, real PostgreSQL)', () => {
+  let svc: TestService;
+  let members: TestUser[];
+  let outsider: TestUser;
+  let groupId: string;
+  let directId: string;
+
+  beforeAll(async () => {
+    svc = await startTestService({ SEND_STATEMENTS_IN_FLIGHT: '1' });
+    const users = await registerUsers(svc.url, 12);
+    [outsider, ...members] = users;
+    const group = await request(svc.url).post('/api/chats').set(members[0].auth).send({ type: 'group', title: 'Batch', memberIds: members.slice(1).map((m) => m.id) });
+    groupId = group.body.id;
+    const direct = await request(svc.url).post('/api/chats').set(members[0].auth).send({ type: 'direct', userId: members[1].id });
+    directId = direct.body.id;
+  });
+  afterAll(async () => {
+    await svc?.close();
+  });
+
+  const send = (u: TestUser, chatId: string, clientId = randomUUID(), text = `from ${u.username}`) =>
+    request(svc.url).post(`/api/chats/${chatId}/messages`).set(u.auth).send({ clientId, text });
+
+  it('stores every concurrent send once, with gap-free seqs per chat, and answers each on its own', async () => {
+    const retried = randomUUID();
+    const requests = [
+      // Many members of two chats at once…
+      ...members.flatMap((m, i) => [send(m, groupId), send(m, groupId), ...(i < 2 ? [send(m, directId)] : [])]),
+      // …a non-member in the middle…
+      send(outsider, groupId),
+      send(outsider, directId),
+      // …and the same clientId twice, racing.
+      send(members[3], groupId, retried, 'retried'),
+      send(members[3], groupId, retried, 'retried'),
+    ];
+    const answers = await Promise.all(requests);
+
+    const memberAnswers = answers.slice(0, answers.length - 4);
+    expect(memberAnswers.map((r) => r.status)).toEqual(memberAnswers.map(() => 201));
+    expect(answers.slice(-4, -2).map((r) => [r.status, r.body.code])).toEqual([
+      [404, 'CHAT_NOT_FOUND'],
+      [404, 'CHAT_NOT_FOUND'],
+    ]);
+    const [first, second] = answers.slice(-2);
+    expect([first.status, second.status].sort()).toEqual([200, 201]);
+    expect(first.body.id).toBe(second.body.id);
+
+    for (const chatId of [groupId, directId]) {
+      const { rows } = await svc.db.query(`SELECT seq, client_id FROM messages WHERE chat_id = $1 ORDER BY seq`, [chatId]);
+      const last = await svc.db.query(`SELECT last_seq FROM chats WHERE id = $1`, [chatId]);
+      expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i + 1));
+      expect(last.rows[0].last_seq).toBe(rows.length);
+      const clientIds = rows.map((r) => r.client_id).filter(Boolean);
+      expect(new Set(clientIds).size).toBe(clientIds.length);
+    }
+    // Each answer is the stored message: its seq and id match the row of its clientId.
+    for (const res of memberAnswers) {
+      const { rows } = await svc.db.query(`SELECT id, seq, sender_id FROM messages WHERE client_id = $1`, [res.body.clientId]);
+      expect(rows).toEqual([{ id: res.body.id, seq: res.body.seq, sender_id: res.body.senderId }]);
+      expect(res.body.status).toBe('sent');
+    }
+    const outsiderRows = await svc.db.query(`SELECT count(*)::int AS n FROM messages WHERE sender_id = $1`, [outsider.id]);
+    expect(outsiderRows.rows[0].n).toBe(0);
+  });
+
+  it('stores a burst of valid sends to several chats together, each answered with its own message', async () => {
+    const before = Number((await svc.db.query(`SELECT last_seq FROM chats WHERE id = $1`, [groupId])).rows[0].last_seq);
+    const answers = await Promise.all(members.flatMap((m, i) => [send(m, groupId), send(m, groupId), ...(i < 2 ? [send(m, directId)] : [])]));
+    expect(answers.map((r) => r.status)).toEqual(answers.map(() => 201));
+    const groupSeqs = answers.filter((r) => r.body.chatId === groupId).map((r) => r.body.seq).sort((a, b) => a - b);
+    expect(groupSeqs).toEqual(groupSeqs.map((_, i) => before + 1 + i));
+    const stored = await svc.db.query(`SELECT count(*)::int AS n FROM messages WHERE chat_id = $1 AND seq > $2`, [groupId, before]);
+    expect(stored.rows[0].n).toBe(members.length * 2);
+    // Everyone else in the group sees them in the history, in seq order.
+    const history = await request(svc.url).get(`/api/chats/${groupId}/messages`).query({ after: before, limit: 100 }).set(outsider.auth);
+    expect(history.status).toBe(404);
+    const seen = await request(svc.url).get(`/api/chats/${groupId}/messages`).query({ after: before, limit: 100 }).set(members[5].auth);
+    expect(seen.body.items.map((m: { seq: number }) => m.seq)).toEqual(groupSeqs);
+  });
+
+  it('keeps one sender’s order: sequential sends get rising seqs', async () => {
+    const seqs: number[] = [];
+    for (let i = 0; i < 5; i++) seqs.push((await send(members[2], groupId)).body.seq);
+    expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+    expect(new Set(seqs).size).toBe(5);
+  });
+});
