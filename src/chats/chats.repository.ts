@@ -256,8 +256,4 @@ export class ChatsRepository {
     }));
     return { rows, hasMore };
   }
-
-  findMembersOfChats(chatIds: string[]): Promise<ChatMember[]> {
-    return chatIds.length ? this.dataSource.getRepository(ChatMember).findBy({ chatId: In(chatIds) }) : Promise.resolve([]);
-  }
 }

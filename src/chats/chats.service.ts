@@ -3,10 +3,11 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { EntityManager } from 'typeorm';
 import { AppException } from '../common/app.exception';
 import { AuthUser } from '../common/current-user';
-import { ChatRemovedEvent, ChatUpdatedEvent, EVENTS, MessageEvent, ReceiptEvent } from '../common/events';
+import { ChatRemovedEvent, ChatUpdatedEvent, EVENTS, ReceiptEvent } from '../common/events';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MessageDto } from '../messages/dto/message.dto';
 import { Message, SystemEvent } from '../messages/message.entity';
+import { MessagePublisher } from '../messages/message-publisher';
 import { MessageViewsService } from '../messages/message-views.service';
 import { MessagesRepository } from '../messages/messages.repository';
 import { UsersService } from '../users/users.service';
@@ -58,6 +59,7 @@ export class ChatsService {
     private readonly chats: ChatsRepository,
     private readonly messages: MessagesRepository,
     private readonly views: MessageViewsService,
+    private readonly publisher: MessagePublisher,
     private readonly users: UsersService,
     private readonly events: EventEmitter2,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -317,10 +319,9 @@ export class ChatsService {
     this.events.emit(EVENTS.chatUpdated, { chatId, userIds, originSocketId } satisfies ChatUpdatedEvent);
   }
 
-  /** Announces a stored message after its commit; returns it as the actor sees it. */
-  async publishMessage(message: Message, recipientIds: string[], caller: AuthUser): Promise<MessageDto> {
-    const dto = await this.views.presentOne(message, caller.userId);
-    this.events.emit(EVENTS.messageCreated, { message: dto, recipientIds, originSocketId: caller.socketId } satisfies MessageEvent);
+  /** Announces a stored system message after its commit; returns it as its actor sees it. */
+  private async publishMessage(message: Message, recipientIds: string[], caller: AuthUser): Promise<MessageDto> {
+    const [dto] = await this.publisher.announce(EVENTS.messageCreated, [message], recipientIds, caller.socketId);
     return dto;
   }
 }

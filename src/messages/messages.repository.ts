@@ -214,10 +214,6 @@ export class MessagesRepository {
     );
   }
 
-  findBySeq(chatId: string, seq: number, manager: EntityManager = this.dataSource.manager): Promise<Message | null> {
-    return manager.findOneBy(Message, { chatId, seq });
-  }
-
   /** The messages of these seqs that `viewer` can see, in ascending seq. */
   findVisibleBySeqs(chatId: string, seqs: number[], viewerId: string, clearedSeq: number): Promise<Message[]> {
     return this.dataSource

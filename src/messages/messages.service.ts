@@ -21,6 +21,7 @@ import { toMessageDto } from './message-view';
 import { AttachmentDto } from '../attachments/dto/attachment.dto';
 import { MessagesRepository, NewMessage } from './messages.repository';
 import { SendCoalescer } from './send-coalescer';
+import { MessagePublisher } from './message-publisher';
 
 export const messageNotFound = () => AppException.notFound('MESSAGE_NOT_FOUND', 'message not found');
 
@@ -36,6 +37,7 @@ export class MessagesService {
   constructor(
     private readonly messages: MessagesRepository,
     private readonly coalescer: SendCoalescer,
+    private readonly publisher: MessagePublisher,
     private readonly views: MessageViewsService,
     private readonly chats: ChatsService,
     private readonly chatsRepository: ChatsRepository,
@@ -230,11 +232,6 @@ export class MessagesService {
 
   /** The same for several messages of one sender and chat (a forward), in a fixed number of queries, in order. */
   private async publishAll(event: string, messages: Message[], caller: AuthUser, chatId: string): Promise<MessageDto[]> {
-    const [dtos, recipientIds] = await Promise.all([
-      this.views.present(messages, messages[0].senderId),
-      this.chatsRepository.memberIds(chatId),
-    ]);
-    for (const dto of dtos) this.events.emit(event, { message: dto, recipientIds, originSocketId: caller.socketId } satisfies MessageEvent);
-    return dtos;
+    return this.publisher.announce(event, messages, await this.chatsRepository.memberIds(chatId), caller.socketId);
   }
 }
