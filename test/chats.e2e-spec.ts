@@ -1171,7 +1171,7 @@ describe('chat list cost (statements counted on the wire)', () => {
         const ids: string[] = [];
         let cursor: string | null = null;
         do {
-          const page = await request(service.url).get('/api/chats').query(cursor ? { limit: 100, cursor } : { limit: 100 }).set(user.auth);
+          const page: request.Response = await request(service.url).get('/api/chats').query(cursor ? { limit: 100, cursor } : { limit: 100 }).set(user.auth);
           expect(page.status).toBe(200);
           ids.push(...page.body.items.map((c: Summary) => c.id));
           cursor = page.body.nextCursor;
