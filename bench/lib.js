@@ -51,7 +51,17 @@ async function startProcess(script, env, args = []) {
   const port = await freePort();
   const started = Date.now();
   const proc = spawn(process.execPath, [...args, script], {
-    env: { PATH: process.env.PATH, NODE_ENV: 'production', LOG_LEVEL: 'warn', JWT_SECRET, AUTH_RATE_LIMIT_PER_MINUTE: '1000000', SEND_RATE_PER_SECOND: '0', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      JWT_SECRET,
+      AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
+      SEND_RATE_PER_SECOND: '0',
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
@@ -103,7 +113,8 @@ function signAccessToken(userId, sessionId) {
  */
 async function seedUsers(db, n, prefix = 'b') {
   const users = [];
-  for (let i = 0; i < n; i++) users.push({ id: randomUUID(), sessionId: randomUUID(), username: `${prefix}${i}_${Date.now().toString(36)}`.slice(0, 32) });
+  for (let i = 0; i < n; i++)
+    users.push({ id: randomUUID(), sessionId: randomUUID(), username: `${prefix}${i}_${Date.now().toString(36)}`.slice(0, 32) });
   for (let i = 0; i < users.length; i += 1000) {
     const chunk = users.slice(i, i + 1000);
     await db.query(
@@ -124,11 +135,21 @@ async function seedUsers(db, n, prefix = 'b') {
 /** A chat with members, inserted straight into the database. */
 async function seedChat(db, type, members) {
   const id = randomUUID();
-  const directKey = type === 'direct' ? members.map((m) => m.id).sort().join(':') : null;
-  await db.query(
-    `INSERT INTO chats (id, type, title, direct_key, member_count, created_by) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [id, type, type === 'group' ? 'bench group' : null, directKey, members.length, members[0].id],
-  );
+  const directKey =
+    type === 'direct'
+      ? members
+          .map((m) => m.id)
+          .sort()
+          .join(':')
+      : null;
+  await db.query(`INSERT INTO chats (id, type, title, direct_key, member_count, created_by) VALUES ($1, $2, $3, $4, $5, $6)`, [
+    id,
+    type,
+    type === 'group' ? 'bench group' : null,
+    directKey,
+    members.length,
+    members[0].id,
+  ]);
   await db.query(
     `INSERT INTO chat_members (chat_id, user_id, role) SELECT $1, uid, CASE WHEN ord = 1 THEN $3 ELSE 'member' END
        FROM unnest($2::uuid[]) WITH ORDINALITY AS t(uid, ord)`,

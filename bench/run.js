@@ -117,7 +117,10 @@ async function sendScenario(results) {
     const users = await lib.seedUsers(db, PAIRS * 2, 'p');
     const chatIds = [];
     for (let i = 0; i < PAIRS; i++) chatIds.push(await lib.seedChat(db, 'direct', [users[2 * i], users[2 * i + 1]]));
-    const sockets = await connectMany(svc.url, users.map((u) => ({ token: u.token })));
+    const sockets = await connectMany(
+      svc.url,
+      users.map((u) => ({ token: u.token })),
+    );
     const pairs = chatIds.map((chatId, i) => ({ chatId, sender: sockets[2 * i], receiver: sockets[2 * i + 1] }));
     results.send = [];
     for (const rate of RATES) {
@@ -169,11 +172,17 @@ async function dbCeiling(dbUrl, chatIds, users) {
           const chat = i % chatIds.length;
           const t = lib.nowMs();
           await client.query('BEGIN');
-          const { rows } = await client.query('UPDATE chats SET last_seq = last_seq + 1, last_activity_at = now() WHERE id = $1 RETURNING last_seq', [chatIds[chat]]);
-          await client.query(
-            `INSERT INTO messages (chat_id, seq, sender_id, type, text, client_id) VALUES ($1, $2, $3, 'text', $4, $5)`,
-            [chatIds[chat], rows[0].last_seq, users[2 * chat].id, `db${i}`, randomUUID()],
+          const { rows } = await client.query(
+            'UPDATE chats SET last_seq = last_seq + 1, last_activity_at = now() WHERE id = $1 RETURNING last_seq',
+            [chatIds[chat]],
           );
+          await client.query(`INSERT INTO messages (chat_id, seq, sender_id, type, text, client_id) VALUES ($1, $2, $3, 'text', $4, $5)`, [
+            chatIds[chat],
+            rows[0].last_seq,
+            users[2 * chat].id,
+            `db${i}`,
+            randomUUID(),
+          ]);
           await client.query('COMMIT');
           lat.push(lib.nowMs() - t);
           count += 1;
@@ -195,7 +204,10 @@ async function fanoutScenario(results) {
   try {
     const users = await lib.seedUsers(db, 50, 'f');
     const chatId = await lib.seedChat(db, 'group', users);
-    const sockets = await connectMany(svc.url, users.map((u) => ({ token: u.token })));
+    const sockets = await connectMany(
+      svc.url,
+      users.map((u) => ({ token: u.token })),
+    );
     results.fanout = [];
     for (const rate of [20, 100, 200]) {
       log(`fan-out in a 50-member group at ${rate} msgs/s`);
@@ -277,7 +289,8 @@ async function readScenarios(results) {
       for (const [name, before] of Object.entries(pages)) {
         const qs = before ? `?before=${before}&limit=15` : '?limit=15';
         const check = await (await fetch(`${svc.url}/api/chats/${chatId}/messages${qs}`, { headers: auth })).json();
-        if (!Array.isArray(check.items) || check.items.length !== 15) throw new Error(`history ${name}: ${JSON.stringify(check).slice(0, 200)}`);
+        if (!Array.isArray(check.items) || check.items.length !== 15)
+          throw new Error(`history ${name}: ${JSON.stringify(check).slice(0, 200)}`);
         const rest = await timeRequests(300, async () => {
           const res = await fetch(`${svc.url}/api/chats/${chatId}/messages${qs}`, { headers: auth });
           await res.arrayBuffer();
@@ -300,7 +313,9 @@ async function readScenarios(results) {
            FROM chats c CROSS JOIN generate_series(1, 5) AS g WHERE c.id = ANY($1)`,
         [chatIds, me.id],
       );
-      await db.query(`UPDATE chats SET last_seq = 5, last_activity_at = now() - random() * interval '30 days' WHERE id = ANY($1)`, [chatIds]);
+      await db.query(`UPDATE chats SET last_seq = 5, last_activity_at = now() - random() * interval '30 days' WHERE id = ANY($1)`, [
+        chatIds,
+      ]);
       await db.query('ANALYZE');
       const auth = { Authorization: `Bearer ${me.token}` };
       const check = await (await fetch(`${svc.url}/api/chats?limit=50`, { headers: auth })).json();
@@ -320,12 +335,22 @@ async function readScenarios(results) {
         const batch = users.slice(sockets.length, level).map((u, i) => ({ token: u.token, _addr: i }));
         // Several loopback source addresses, so the client never runs out of ports.
         const opened = await Promise.all(
-          Array.from({ length: 4 }, (_, k) => connectManyFrom(svc.url, batch.filter((_, i) => i % 4 === k), `127.0.0.${k + 2}`)),
+          Array.from({ length: 4 }, (_, k) =>
+            connectManyFrom(
+              svc.url,
+              batch.filter((_, i) => i % 4 === k),
+              `127.0.0.${k + 2}`,
+            ),
+          ),
         );
         sockets.push(...opened.flat());
         await lib.sleep(3000);
         const rss = lib.procStats(svc.proc.pid).rssBytes;
-        results.connections.push({ sockets: level, rssMiB: Math.round(rss / 1048576), rssPerConnectionKiB: Math.round((rss - base) / level / 102.4) / 10 });
+        results.connections.push({
+          sockets: level,
+          rssMiB: Math.round(rss / 1048576),
+          rssPerConnectionKiB: Math.round((rss - base) / level / 102.4) / 10,
+        });
         log(`${level} sockets: RSS ${Math.round(rss / 1048576)} MiB`);
       }
       closeAll(sockets);
@@ -374,7 +399,9 @@ function markdown(r) {
   const lines = [];
   lines.push(`Benchmark ${r.date} on ${r.machine}. Send steps of ${SECONDS} s, ${PAIRS} 1:1 pairs, loopback.`, '');
   if (r.send) {
-    lines.push('| offered msgs/s | acked/s | ack p50 / p99 / max ms | deliver p50 / p99 / max ms | delivered/sent | CPU-s per 1k | relay deliver p99 ms | relay acked/s |');
+    lines.push(
+      '| offered msgs/s | acked/s | ack p50 / p99 / max ms | deliver p50 / p99 / max ms | delivered/sent | CPU-s per 1k | relay deliver p99 ms | relay acked/s |',
+    );
     lines.push('|---|---|---|---|---|---|---|---|');
     r.send.forEach((s, i) => {
       const rl = r.relay[i];
@@ -382,25 +409,38 @@ function markdown(r) {
         `| ${s.offeredRate} | ${s.ackedInWindowPerSecond} | ${s.ack.p50} / ${s.ack.p99} / ${s.ack.max} | ${s.deliver.p50} / ${s.deliver.p99} / ${s.deliver.max} | ${s.deliveredRatio} | ${s.cpuSecondsPer1000} | ${rl.deliver.p99} | ${rl.ackedInWindowPerSecond} |`,
       );
     });
-    lines.push('', `Max durable (acked) rate: ${r.summary.maxDurableRate}/s = ${r.summary.ratioToRelay} of the bare relay (${r.summary.relayMaxRate}/s) and ${r.summary.ratioToDb} of the database ceiling (${r.dbCeiling.perSecond}/s, ${r.dbCeiling.concurrency} connections, commit p99 ${r.dbCeiling.commit.p99} ms).`, '');
+    lines.push(
+      '',
+      `Max durable (acked) rate: ${r.summary.maxDurableRate}/s = ${r.summary.ratioToRelay} of the bare relay (${r.summary.relayMaxRate}/s) and ${r.summary.ratioToDb} of the database ceiling (${r.dbCeiling.perSecond}/s, ${r.dbCeiling.concurrency} connections, commit p99 ${r.dbCeiling.commit.p99} ms).`,
+      '',
+    );
   }
   if (r.fanout) {
-    lines.push('| fan-out: msgs/s in a 50-member group (49 deliveries each) | deliveries/s | delivered / expected | deliver p50 / p99 ms | server CPU-s |', '|---|---|---|---|---|');
-    for (const f of r.fanout) lines.push(`| ${f.messagesPerSecond} | ${f.deliveriesPerSecond} | ${f.deliveries} / ${f.expected} | ${f.deliver.p50} / ${f.deliver.p99} | ${f.cpuSeconds} |`);
+    lines.push(
+      '| fan-out: msgs/s in a 50-member group (49 deliveries each) | deliveries/s | delivered / expected | deliver p50 / p99 ms | server CPU-s |',
+      '|---|---|---|---|---|',
+    );
+    for (const f of r.fanout)
+      lines.push(
+        `| ${f.messagesPerSecond} | ${f.deliveriesPerSecond} | ${f.deliveries} / ${f.expected} | ${f.deliver.p50} / ${f.deliver.p99} | ${f.cpuSeconds} |`,
+      );
     lines.push('');
   }
   if (r.history) {
     lines.push('| history page (15 of 1,000,000) | REST p50 / p99 ms | socket p50 / p99 ms |', '|---|---|---|');
-    for (const [k, v] of Object.entries(r.history)) lines.push(`| ${k} | ${v.rest.p50} / ${v.rest.p99} | ${v.socket.p50} / ${v.socket.p99} |`);
+    for (const [k, v] of Object.entries(r.history))
+      lines.push(`| ${k} | ${v.rest.p50} / ${v.rest.p99} | ${v.socket.p50} / ${v.socket.p99} |`);
     lines.push('');
   }
-  if (r.chatList) lines.push(`Chat list, first page of 50 for a user in 1,000 chats: p50 ${r.chatList.p50} ms, p99 ${r.chatList.p99} ms.`, '');
+  if (r.chatList)
+    lines.push(`Chat list, first page of 50 for a user in 1,000 chats: p50 ${r.chatList.p50} ms, p99 ${r.chatList.p99} ms.`, '');
   if (r.connections) {
     lines.push('| idle sockets | server RSS MiB | RSS per connection KiB |', '|---|---|---|');
     for (const c of r.connections) lines.push(`| ${c.sockets} | ${c.rssMiB} | ${c.rssPerConnectionKiB} |`);
     lines.push('');
   }
-  if (r.coldStart) lines.push(`Embedded mode start to /health 200: ${r.coldStart.map((c) => `${c.kind} ${c.msToHealthy} ms`).join(', ')}.`, '');
+  if (r.coldStart)
+    lines.push(`Embedded mode start to /health 200: ${r.coldStart.map((c) => `${c.kind} ${c.msToHealthy} ms`).join(', ')}.`, '');
   return lines.join('\n');
 }
 
@@ -416,7 +456,12 @@ async function main() {
   if (results.send) {
     const max = Math.max(...results.send.map((s) => s.ackedInWindowPerSecond));
     const relayMax = Math.max(...results.relay.map((s) => s.ackedInWindowPerSecond));
-    results.summary = { maxDurableRate: max, relayMaxRate: relayMax, ratioToRelay: ratio(max, relayMax), ratioToDb: ratio(max, results.dbCeiling.perSecond) };
+    results.summary = {
+      maxDurableRate: max,
+      relayMaxRate: relayMax,
+      ratioToRelay: ratio(max, relayMax),
+      ratioToDb: ratio(max, results.dbCeiling.perSecond),
+    };
   }
   mkdirSync(join(__dirname, 'results'), { recursive: true });
   const stamp = results.date.slice(0, 16).replace(/[:T]/g, '-');

@@ -73,7 +73,10 @@ function helpers(svc: () => TestService) {
       return api().post('/api/attachments').set(u.auth).attach('file', data, { filename, contentType });
     },
     async uploadOk(u: TestUser, data: Buffer = randomBytes(64), filename = 'file.bin'): Promise<Json> {
-      const res = await api().post('/api/attachments').set(u.auth).attach('file', data, { filename, contentType: 'application/octet-stream' });
+      const res = await api()
+        .post('/api/attachments')
+        .set(u.auth)
+        .attach('file', data, { filename, contentType: 'application/octet-stream' });
       if (res.status !== 201) throw new Error(`upload: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body;
     },
@@ -86,7 +89,10 @@ function helpers(svc: () => TestService) {
       return res.body.id;
     },
     async group(owner: TestUser, members: TestUser[]): Promise<string> {
-      const res = await api().post('/api/chats').set(owner.auth).send({ type: 'group', title: 'files', memberIds: members.map((m) => m.id) });
+      const res = await api()
+        .post('/api/chats')
+        .set(owner.auth)
+        .send({ type: 'group', title: 'files', memberIds: members.map((m) => m.id) });
       if (res.status !== 201) throw new Error(`group: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body.id;
     },
@@ -203,7 +209,11 @@ describe('attachments (real service, real PostgreSQL, real files)', () => {
       );
       const cut = multipart([{ disposition: 'name="file"; filename="a.bin"', data: 'abc' }]);
       const truncated = cut.body.subarray(0, cut.body.length - 10);
-      expectError(await api().post('/api/attachments').set(u.auth).set('Content-Type', cut.contentType).send(truncated), 400, 'VALIDATION_FAILED');
+      expectError(
+        await api().post('/api/attachments').set(u.auth).set('Content-Type', cut.contentType).send(truncated),
+        400,
+        'VALIDATION_FAILED',
+      );
       expectError(await api().post('/api/attachments').attach('file', PNG, 'a.png'), 401, 'UNAUTHORIZED');
       // None of these left a row or a file behind.
       const { rows } = await svc.db.query('SELECT count(*)::int AS n FROM attachments WHERE uploader_id = $1', [u.id]);
@@ -213,7 +223,7 @@ describe('attachments (real service, real PostgreSQL, real files)', () => {
   });
 
   describe('on messages', () => {
-    it('a message takes up to 10 of the sender\'s own unused uploads; 11 → 400, others\' / unknown / used → 404', async () => {
+    it("a message takes up to 10 of the sender's own unused uploads; 11 → 400, others' / unknown / used → 404", async () => {
       const [a, b] = await registerUsers(svc.url, 2);
       const chat = await h.direct(a, b);
       const ids: string[] = [];
@@ -250,7 +260,10 @@ describe('attachments (real service, real PostgreSQL, real files)', () => {
       const m = await h.sendOk(a, ab, [att.id]);
       expect((await h.download(c, att.id)).status).toBe(404);
 
-      const fw = await api().post(`/api/chats/${bc}/messages/forward`).set(b.auth).send({ fromChatId: ab, seqs: [m.seq] });
+      const fw = await api()
+        .post(`/api/chats/${bc}/messages/forward`)
+        .set(b.auth)
+        .send({ fromChatId: ab, seqs: [m.seq] });
       expect(fw.status).toBe(201);
       expect(fw.body.items[0].attachments.map((x: Json) => x.id)).toEqual([att.id]);
       const got = await h.download(c, att.id);
@@ -321,7 +334,13 @@ describe('attachments (real service, real PostgreSQL, real files)', () => {
       expect(bad.headers['content-range']).toBe('bytes */10000');
 
       // A stale If-Range (another version's ETag): the whole file instead of the range.
-      const stale = await api().get(`/api/attachments/${att.id}`).set(u.auth).set('Range', 'bytes=0-9').set('If-Range', '"other"').buffer(true).parse(binary);
+      const stale = await api()
+        .get(`/api/attachments/${att.id}`)
+        .set(u.auth)
+        .set('Range', 'bytes=0-9')
+        .set('If-Range', '"other"')
+        .buffer(true)
+        .parse(binary);
       expect(stale.status).toBe(200);
       expect(stale.body.length).toBe(10_000);
     });
@@ -346,7 +365,10 @@ describe('attachments (real service, real PostgreSQL, real files)', () => {
       const keep = await h.uploadOk(a);
       const gone = await h.uploadOk(a);
       const m = await h.sendOk(a, ab, [gone.id, keep.id], 'two files');
-      const fw = await api().post(`/api/chats/${bc}/messages/forward`).set(b.auth).send({ fromChatId: ab, seqs: [m.seq] });
+      const fw = await api()
+        .post(`/api/chats/${bc}/messages/forward`)
+        .set(b.auth)
+        .send({ fromChatId: ab, seqs: [m.seq] });
       expect(fw.status).toBe(201);
 
       expectError(await api().delete(`/api/attachments/${gone.id}`).set(b.auth), 404, 'ATTACHMENT_NOT_FOUND');

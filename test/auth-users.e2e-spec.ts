@@ -82,7 +82,9 @@ describe('auth and users (real service, real PostgreSQL)', () => {
     it('answers the same for an unknown user and a wrong password', async () => {
       const u = await registerUser(svc.url);
       const wrong = await api().post('/api/auth/login').send({ username: u.username, password: 'wrong password' });
-      const unknown = await api().post('/api/auth/login').send({ username: uniqueName('nobody'), password: 'wrong password' });
+      const unknown = await api()
+        .post('/api/auth/login')
+        .send({ username: uniqueName('nobody'), password: 'wrong password' });
       expectError(wrong, 401, 'INVALID_CREDENTIALS');
       expectError(unknown, 401, 'INVALID_CREDENTIALS');
       expect(wrong.body).toEqual(unknown.body);
@@ -160,8 +162,22 @@ describe('auth and users (real service, real PostgreSQL)', () => {
 
     it('PATCH /api/users/me validates: about up to 500 code points, no unknown fields', async () => {
       const u = await registerUser(svc.url);
-      expect((await api().patch('/api/users/me').set(u.auth).send({ about: '😀'.repeat(500) })).status).toBe(200);
-      expectError(await api().patch('/api/users/me').set(u.auth).send({ about: '😀'.repeat(501) }), 400, 'VALIDATION_FAILED');
+      expect(
+        (
+          await api()
+            .patch('/api/users/me')
+            .set(u.auth)
+            .send({ about: '😀'.repeat(500) })
+        ).status,
+      ).toBe(200);
+      expectError(
+        await api()
+          .patch('/api/users/me')
+          .set(u.auth)
+          .send({ about: '😀'.repeat(501) }),
+        400,
+        'VALIDATION_FAILED',
+      );
       expectError(await api().patch('/api/users/me').set(u.auth).send({ username: 'hijack' }), 400, 'VALIDATION_FAILED');
       expectError(await api().patch('/api/users/me').set(u.auth).send({ displayName: '' }), 400, 'VALIDATION_FAILED');
     });
@@ -190,7 +206,10 @@ describe('auth and users (real service, real PostgreSQL)', () => {
       expect(all.status).toBe(200);
       expect(all.body.items.map((u: { username: string }) => u.username)).toEqual(names);
       expect(all.body.items[0]).toEqual(expect.objectContaining({ online: false, lastSeenAt: null }));
-      const limited = await api().get('/api/users').query({ q: `${prefix}a`, limit: 1 }).set(viewer.auth);
+      const limited = await api()
+        .get('/api/users')
+        .query({ q: `${prefix}a`, limit: 1 })
+        .set(viewer.auth);
       expect(limited.body.items.map((u: { username: string }) => u.username)).toEqual([names[0]]);
       // LIKE wildcards are literal characters, not patterns.
       expect((await api().get('/api/users').query({ q: '_' }).set(viewer.auth)).body.items).toEqual([]);

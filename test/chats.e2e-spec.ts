@@ -9,11 +9,36 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MISSING_ID = '00000000-0000-4000-8000-000000000000';
 const SUMMARY_KEYS = [
-  'createdAt', 'id', 'lastActivityAt', 'lastMessage', 'lastSeq', 'memberCount', 'peer', 'pinned', 'pinnedAt', 'readSeq', 'title', 'type', 'unreadCount',
+  'createdAt',
+  'id',
+  'lastActivityAt',
+  'lastMessage',
+  'lastSeq',
+  'memberCount',
+  'peer',
+  'pinned',
+  'pinnedAt',
+  'readSeq',
+  'title',
+  'type',
+  'unreadCount',
 ];
 const MEMBER_KEYS = ['deliveredSeq', 'joinedAt', 'readSeq', 'role', 'user'];
 const MESSAGE_KEYS = [
-  'attachments', 'chatId', 'clientId', 'createdAt', 'deleted', 'editedAt', 'event', 'forwardedFrom', 'id', 'senderId', 'seq', 'status', 'text', 'type',
+  'attachments',
+  'chatId',
+  'clientId',
+  'createdAt',
+  'deleted',
+  'editedAt',
+  'event',
+  'forwardedFrom',
+  'id',
+  'senderId',
+  'seq',
+  'status',
+  'text',
+  'type',
 ];
 
 interface Summary {
@@ -109,7 +134,10 @@ describe('chats (real service, real PostgreSQL)', () => {
     return res.body;
   }
 
-  async function list(u: TestUser, query: Record<string, unknown> = { limit: 100 }): Promise<{ items: Summary[]; nextCursor: string | null }> {
+  async function list(
+    u: TestUser,
+    query: Record<string, unknown> = { limit: 100 },
+  ): Promise<{ items: Summary[]; nextCursor: string | null }> {
     const res = await api().get('/api/chats').query(query).set(u.auth);
     if (res.status !== 200) throw new Error(`list: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body;
@@ -124,7 +152,10 @@ describe('chats (real service, real PostgreSQL)', () => {
   }
 
   async function addMembers(u: TestUser, chatId: string, users: TestUser[]) {
-    return api().post(`/api/chats/${chatId}/members`).set(u.auth).send({ userIds: users.map((x) => x.id) });
+    return api()
+      .post(`/api/chats/${chatId}/members`)
+      .set(u.auth)
+      .send({ userIds: users.map((x) => x.id) });
   }
 
   async function storedMessages(chatId: string) {
@@ -293,17 +324,31 @@ describe('chats (real service, real PostgreSQL)', () => {
 
     it('validates the title: 1–100 code points', async () => {
       const [owner, m] = await registerMany(2);
-      const create = (title: unknown) => api().post('/api/chats').set(owner.auth).send({ type: 'group', title, memberIds: [m.id] });
+      const create = (title: unknown) =>
+        api()
+          .post('/api/chats')
+          .set(owner.auth)
+          .send({ type: 'group', title, memberIds: [m.id] });
       const hundred = '😀'.repeat(100); // 100 code points, 200 UTF-16 units
       expect((await create(hundred)).status).toBe(201);
       for (const bad of ['', '😀'.repeat(101), 'x'.repeat(101), 42, null]) {
         const err = expectError(await create(bad), 400, 'VALIDATION_FAILED');
         expect(err.details.map((d: { field: string }) => d.field)).toContain('title');
       }
-      expectError(await api().post('/api/chats').set(owner.auth).send({ type: 'group', memberIds: [m.id] }), 400, 'VALIDATION_FAILED');
+      expectError(
+        await api()
+          .post('/api/chats')
+          .set(owner.auth)
+          .send({ type: 'group', memberIds: [m.id] }),
+        400,
+        'VALIDATION_FAILED',
+      );
       expectError(await api().post('/api/chats').set(owner.auth).send({ type: 'group', title: 'x' }), 400, 'VALIDATION_FAILED');
       expectError(
-        await api().post('/api/chats').set(owner.auth).send({ type: 'group', title: 'x', memberIds: ['not-a-uuid'] }),
+        await api()
+          .post('/api/chats')
+          .set(owner.auth)
+          .send({ type: 'group', title: 'x', memberIds: ['not-a-uuid'] }),
         400,
         'VALIDATION_FAILED',
       );
@@ -318,13 +363,19 @@ describe('chats (real service, real PostgreSQL)', () => {
     it('refuses unknown member ids with 404 USER_NOT_FOUND and stores nothing', async () => {
       const [owner, m] = await registerMany(2);
       const before = await svc.db.query(`SELECT count(*)::int AS n FROM chats`);
-      const res = await api().post('/api/chats').set(owner.auth).send({ type: 'group', title: 'x', memberIds: [m.id, MISSING_ID] });
+      const res = await api()
+        .post('/api/chats')
+        .set(owner.auth)
+        .send({ type: 'group', title: 'x', memberIds: [m.id, MISSING_ID] });
       expectError(res, 404, 'USER_NOT_FOUND');
       expect((await svc.db.query(`SELECT count(*)::int AS n FROM chats`)).rows[0].n).toBe(before.rows[0].n);
 
       const chat = await group(owner, 'x', [m]);
       expectError(
-        await api().post(`/api/chats/${chat.id}/members`).set(owner.auth).send({ userIds: [MISSING_ID] }),
+        await api()
+          .post(`/api/chats/${chat.id}/members`)
+          .set(owner.auth)
+          .send({ userIds: [MISSING_ID] }),
         404,
         'USER_NOT_FOUND',
       );
@@ -587,7 +638,11 @@ describe('chats (real service, real PostgreSQL)', () => {
       // The rename's answer carries the renamed chat, and its lastMessage is the renamed event.
       const renamed = await rename(owner, chat.id, 'Again');
       expect(renamed.body.lastMessage).toEqual(
-        systemMessage(chat.id, 6, owner, `@${owner.username} renamed the group to “Again”`, { kind: 'renamed', actorId: owner.id, title: 'Again' }),
+        systemMessage(chat.id, 6, owner, `@${owner.username} renamed the group to “Again”`, {
+          kind: 'renamed',
+          actorId: owner.id,
+          title: 'Again',
+        }),
       );
       expect(renamed.body.lastSeq).toBe(6);
     });
@@ -658,7 +713,9 @@ describe('chats (real service, real PostgreSQL)', () => {
       for (let i = 0; i < 8; i++) chats.push(await group(me, `C${i}`, [other]));
       const answers = await Promise.all(chats.map((c) => api().put(`/api/chats/${c.id}/pin`).set(me.auth)));
       expect(answers.map((r) => r.status).sort()).toEqual([204, 204, 204, 204, 204, 422, 422, 422]);
-      const pinned = await svc.db.query(`SELECT count(*)::int AS n FROM chat_members WHERE user_id = $1 AND pinned_at IS NOT NULL`, [me.id]);
+      const pinned = await svc.db.query(`SELECT count(*)::int AS n FROM chat_members WHERE user_id = $1 AND pinned_at IS NOT NULL`, [
+        me.id,
+      ]);
       expect(pinned.rows[0].n).toBe(5);
     });
   });
@@ -808,7 +865,10 @@ describe('chats (real service, real PostgreSQL)', () => {
       expect(await summary()).toMatchObject({ readSeq: 3, unreadCount: 0 });
       expect((await detail(reader, chat.id)).readSeq).toBe(3);
       expect(await mine()).toMatchObject({ readSeq: 3, deliveredSeq: 3 });
-      const stored = await svc.db.query(`SELECT read_seq, delivered_seq FROM chat_members WHERE chat_id = $1 AND user_id = $2`, [chat.id, reader.id]);
+      const stored = await svc.db.query(`SELECT read_seq, delivered_seq FROM chat_members WHERE chat_id = $1 AND user_id = $2`, [
+        chat.id,
+        reader.id,
+      ]);
       expect(stored.rows[0]).toEqual({ read_seq: 3, delivered_seq: 3 });
 
       // A new message from someone else is unread again.
@@ -879,7 +939,10 @@ describe('chats (real service, real PostgreSQL)', () => {
       const back = (await list(me)).items.find((c) => c.id === chat.id)!;
       expect(back).toMatchObject({ title: 'Dialog 3', lastSeq: 3, unreadCount: 1, pinned: false });
       expect(back.lastMessage).toMatchObject({ seq: 3, event: { kind: 'renamed', title: 'Dialog 3' } });
-      const after = await svc.db.query(`SELECT hidden, cleared_seq FROM chat_members WHERE chat_id = $1 AND user_id = $2`, [chat.id, me.id]);
+      const after = await svc.db.query(`SELECT hidden, cleared_seq FROM chat_members WHERE chat_id = $1 AND user_id = $2`, [
+        chat.id,
+        me.id,
+      ]);
       expect(after.rows[0]).toEqual({ hidden: false, cleared_seq: 2 });
       expect((await storedMessages(chat.id)).map((m) => m.seq)).toEqual([1, 2, 3]);
     });
@@ -904,7 +967,10 @@ describe('chats (real service, real PostgreSQL)', () => {
       expect(await detail(peer, chat.id)).toEqual(peerBefore);
       expect((await api().put(`/api/chats/${extra.id}/pin`).set(me.auth)).status).toBe(204);
       expect(await memberRows(chat.id)).toEqual([me.id, peer.id].sort());
-      const stored = await svc.db.query(`SELECT hidden, cleared_seq FROM chat_members WHERE chat_id = $1 AND user_id = $2`, [chat.id, me.id]);
+      const stored = await svc.db.query(`SELECT hidden, cleared_seq FROM chat_members WHERE chat_id = $1 AND user_id = $2`, [
+        chat.id,
+        me.id,
+      ]);
       expect(stored.rows[0]).toEqual({ hidden: true, cleared_seq: 2 });
       expect((await storedMessages(chat.id)).map((m) => m.text)).toEqual(['before 1', 'before 2']);
       // Opening the pair again answers with the same chat, with nothing visible to me.
@@ -934,7 +1000,10 @@ describe('chats (real service, real PostgreSQL)', () => {
         [
           () => api().get(`/api/chats/${id}`),
           () => api().patch(`/api/chats/${id}`).send({ title: 'mine now' }),
-          () => api().post(`/api/chats/${id}/members`).send({ userIds: [outsider.id] }),
+          () =>
+            api()
+              .post(`/api/chats/${id}/members`)
+              .send({ userIds: [outsider.id] }),
           () => api().delete(`/api/chats/${id}/members/${member.id}`),
           () => api().delete(`/api/chats/${id}/members/${outsider.id}`),
           () => api().put(`/api/chats/${id}/pin`),
@@ -961,7 +1030,10 @@ describe('chats (real service, real PostgreSQL)', () => {
       const calls = [
         () => api().get('/api/chats/not-a-uuid'),
         () => api().patch('/api/chats/not-a-uuid').send({ title: 'x' }),
-        () => api().post('/api/chats/not-a-uuid/members').send({ userIds: [member.id] }),
+        () =>
+          api()
+            .post('/api/chats/not-a-uuid/members')
+            .send({ userIds: [member.id] }),
         () => api().delete(`/api/chats/not-a-uuid/members/${member.id}`),
         () => api().delete(`/api/chats/${chat.id}/members/not-a-uuid`),
         () => api().put('/api/chats/123/pin'),
@@ -1101,7 +1173,14 @@ describe('chat list cost (statements counted on the wire)', () => {
       `INSERT INTO chats (id, type, title, direct_key, last_seq, member_count, last_activity_at, created_by, created_at)
        SELECT id, type, title, direct_key, 2, 2, now() - i * interval '1 second', $5, now() - interval '1 day'
          FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $6::int[]) AS t(id, type, title, direct_key, i)`,
-      [chats.map((c) => c.id), chats.map((c) => c.type), chats.map((c) => c.title), chats.map((c) => c.directKey), ownerId, chats.map((c) => c.i)],
+      [
+        chats.map((c) => c.id),
+        chats.map((c) => c.type),
+        chats.map((c) => c.title),
+        chats.map((c) => c.directKey),
+        ownerId,
+        chats.map((c) => c.i),
+      ],
     );
     await db.query(
       `INSERT INTO chat_members (chat_id, user_id, role)
@@ -1161,7 +1240,13 @@ describe('chat list cost (statements counted on the wire)', () => {
           lastSeq: 2,
           readSeq: 0,
           unreadCount: c.lastSender === user.id ? 1 : 2,
-          lastMessage: { seq: 2, text: `last ${c.i}`, senderId: c.lastSender, type: 'text', status: c.lastSender === user.id ? 'sent' : null },
+          lastMessage: {
+            seq: 2,
+            text: `last ${c.i}`,
+            senderId: c.lastSender,
+            type: 'text',
+            status: c.lastSender === user.id ? 'sent' : null,
+          },
         });
         if (c.type === 'direct') expect(item.peer).toMatchObject({ id: c.peerId, displayName: `Peer ${c.i}` });
         else expect(item.peer).toBeNull();
@@ -1171,7 +1256,10 @@ describe('chat list cost (statements counted on the wire)', () => {
         const ids: string[] = [];
         let cursor: string | null = null;
         do {
-          const page: request.Response = await request(service.url).get('/api/chats').query(cursor ? { limit: 100, cursor } : { limit: 100 }).set(user.auth);
+          const page: request.Response = await request(service.url)
+            .get('/api/chats')
+            .query(cursor ? { limit: 100, cursor } : { limit: 100 })
+            .set(user.auth);
           expect(page.status).toBe(200);
           ids.push(...page.body.items.map((c: Summary) => c.id));
           cursor = page.body.nextCursor;

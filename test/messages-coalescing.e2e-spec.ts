@@ -18,7 +18,10 @@ describe('coalesced sends (real service, real PostgreSQL)', () => {
     svc = await startTestService({ SEND_STATEMENTS_IN_FLIGHT: '1' });
     const users = await registerUsers(svc.url, 12);
     [outsider, ...members] = users;
-    const group = await request(svc.url).post('/api/chats').set(members[0].auth).send({ type: 'group', title: 'Batch', memberIds: members.slice(1).map((m) => m.id) });
+    const group = await request(svc.url)
+      .post('/api/chats')
+      .set(members[0].auth)
+      .send({ type: 'group', title: 'Batch', memberIds: members.slice(1).map((m) => m.id) });
     groupId = group.body.id;
     const direct = await request(svc.url).post('/api/chats').set(members[0].auth).send({ type: 'direct', userId: members[1].id });
     directId = direct.body.id;
@@ -74,9 +77,14 @@ describe('coalesced sends (real service, real PostgreSQL)', () => {
 
   it('stores a burst of valid sends to several chats together, each answered with its own message', async () => {
     const before = Number((await svc.db.query(`SELECT last_seq FROM chats WHERE id = $1`, [groupId])).rows[0].last_seq);
-    const answers = await Promise.all(members.flatMap((m, i) => [send(m, groupId), send(m, groupId), ...(i < 2 ? [send(m, directId)] : [])]));
+    const answers = await Promise.all(
+      members.flatMap((m, i) => [send(m, groupId), send(m, groupId), ...(i < 2 ? [send(m, directId)] : [])]),
+    );
     expect(answers.map((r) => r.status)).toEqual(answers.map(() => 201));
-    const groupSeqs = answers.filter((r) => r.body.chatId === groupId).map((r) => r.body.seq).sort((a, b) => a - b);
+    const groupSeqs = answers
+      .filter((r) => r.body.chatId === groupId)
+      .map((r) => r.body.seq)
+      .sort((a, b) => a - b);
     expect(groupSeqs).toEqual(groupSeqs.map((_, i) => before + 1 + i));
     const stored = await svc.db.query(`SELECT count(*)::int AS n FROM messages WHERE chat_id = $1 AND seq > $2`, [groupId, before]);
     expect(stored.rows[0].n).toBe(members.length * 2);

@@ -20,7 +20,10 @@ describe('messages (real service, real PostgreSQL)', () => {
   type Msg = Record<string, any>;
 
   async function group(owner: TestUser, members: TestUser[], title = 'group'): Promise<string> {
-    const res = await api().post('/api/chats').set(owner.auth).send({ type: 'group', title, memberIds: members.map((m) => m.id) });
+    const res = await api()
+      .post('/api/chats')
+      .set(owner.auth)
+      .send({ type: 'group', title, memberIds: members.map((m) => m.id) });
     if (res.status !== 201) throw new Error(`group: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body.id;
   }
@@ -32,7 +35,10 @@ describe('messages (real service, real PostgreSQL)', () => {
   }
 
   function send(u: TestUser, chatId: string, body: Record<string, unknown>) {
-    return api().post(`/api/chats/${chatId}/messages`).set(u.auth).send({ clientId: randomUUID(), ...body });
+    return api()
+      .post(`/api/chats/${chatId}/messages`)
+      .set(u.auth)
+      .send({ clientId: randomUUID(), ...body });
   }
 
   async function sendOk(u: TestUser, chatId: string, text: string): Promise<Msg> {
@@ -72,7 +78,12 @@ describe('messages (real service, real PostgreSQL)', () => {
   }
 
   /** Walks the whole history with `before` (newest first) and with `after` (oldest first). */
-  async function walk(u: TestUser, chatId: string, dir: 'before' | 'after', limit?: number): Promise<{ pages: Msg[][]; hasMore: boolean[] }> {
+  async function walk(
+    u: TestUser,
+    chatId: string,
+    dir: 'before' | 'after',
+    limit?: number,
+  ): Promise<{ pages: Msg[][]; hasMore: boolean[] }> {
     const pages: Msg[][] = [];
     const hasMore: boolean[] = [];
     let cursor: number | undefined = dir === 'after' ? 0 : undefined;
@@ -188,7 +199,9 @@ describe('messages (real service, real PostgreSQL)', () => {
       expect(await dbLastSeq(g)).toBe(total);
       expect(seen).toEqual(range(1, total));
       // createdAt follows seq: a client sorting by time sees the same order.
-      const times = (await svc.db.query('SELECT created_at FROM messages WHERE chat_id = $1 ORDER BY seq', [g])).rows.map((r) => r.created_at.getTime());
+      const times = (await svc.db.query('SELECT created_at FROM messages WHERE chat_id = $1 ORDER BY seq', [g])).rows.map((r) =>
+        r.created_at.getTime(),
+      );
       expect(times).toEqual([...times].sort((x, y) => x - y));
       const chatRow = (await svc.db.query('SELECT last_activity_at FROM chats WHERE id = $1', [g])).rows[0];
       expect(chatRow.last_activity_at.getTime()).toBe(times.at(-1));
@@ -196,9 +209,12 @@ describe('messages (real service, real PostgreSQL)', () => {
       // History ascending pages agree with the database.
       const { pages } = await walk(owner, g, 'after', 100);
       expect(pages.flat().map((m) => m.seq)).toEqual(range(1, total));
-      expect(pages.flat().filter((m) => m.type === 'text').map((m) => m.text)).toEqual(
-        [...all].sort((x, y) => x.seq - y.seq).map((m) => m.text),
-      );
+      expect(
+        pages
+          .flat()
+          .filter((m) => m.type === 'text')
+          .map((m) => m.text),
+      ).toEqual([...all].sort((x, y) => x.seq - y.seq).map((m) => m.text));
     });
 
     it('answers a sequential retry with the same clientId with 200 and the first message, storing nothing', async () => {
@@ -294,9 +310,8 @@ describe('messages (real service, real PostgreSQL)', () => {
       const [kickRes, ...sendRes] = await Promise.all([kick, ...sends]);
       expect(kickRes.status).toBe(204);
       for (const r of sendRes) expect([201, 404]).toContain(r.status);
-      const rows = (
-        await svc.db.query(`SELECT seq, sender_id, type, event FROM messages WHERE chat_id = $1 ORDER BY seq`, [g])
-      ).rows as Array<{ seq: number; sender_id: string; type: string; event: { kind: string } | null }>;
+      const rows = (await svc.db.query(`SELECT seq, sender_id, type, event FROM messages WHERE chat_id = $1 ORDER BY seq`, [g]))
+        .rows as Array<{ seq: number; sender_id: string; type: string; event: { kind: string } | null }>;
       const removedAt = rows.find((r) => r.event?.kind === 'member_removed')!.seq;
       const fromKicked = rows.filter((r) => r.type === 'text' && r.sender_id === kicked.id).map((r) => r.seq);
       expect(fromKicked.every((seq) => seq < removedAt)).toBe(true);
@@ -373,7 +388,10 @@ describe('messages (real service, real PostgreSQL)', () => {
       const f = await upload(a, 'keep.txt');
       const m = (await send(a, c, { text: 'file', attachmentIds: [f] }).expect(201)).body;
       const g = await group(a, [b]);
-      const fw = await api().post(`/api/chats/${g}/messages/forward`).set(a.auth).send({ fromChatId: c, seqs: [m.seq] });
+      const fw = await api()
+        .post(`/api/chats/${g}/messages/forward`)
+        .set(a.auth)
+        .send({ fromChatId: c, seqs: [m.seq] });
       expect(fw.status).toBe(201);
       expect(fw.body.items[0].attachments.map((x: Msg) => x.id)).toEqual([f]);
       await api().delete(`/api/chats/${c}/messages/${m.seq}`).set(a.auth).query({ scope: 'everyone' }).expect(204);
@@ -432,7 +450,12 @@ describe('messages (real service, real PostgreSQL)', () => {
       const back = await walk(b, chatId, 'before');
       expect(back.pages.map((p) => p.length)).toEqual([15, 15, 3]);
       expect(back.hasMore).toEqual([true, true, false]);
-      expect(back.pages.reverse().flat().map((m) => m.seq)).toEqual(visible);
+      expect(
+        back.pages
+          .reverse()
+          .flat()
+          .map((m) => m.seq),
+      ).toEqual(visible);
 
       const fwd = await walk(b, chatId, 'after');
       expect(fwd.pages.map((p) => p.length)).toEqual([15, 15, 3]);
@@ -511,7 +534,12 @@ describe('messages (real service, real PostgreSQL)', () => {
       expect(await statuses()).toEqual(['sent', 'sent']);
       expect((await chatDetail(b, c)).unreadCount).toBe(2);
       expect((await chatDetail(a, c)).unreadCount).toBe(0);
-      expect(await api().get(`/api/chats/${c}/messages/1/receipts`).set(a.auth).then((r) => r.body)).toEqual({ deliveredTo: [], readBy: [] });
+      expect(
+        await api()
+          .get(`/api/chats/${c}/messages/1/receipts`)
+          .set(a.auth)
+          .then((r) => r.body),
+      ).toEqual({ deliveredTo: [], readBy: [] });
 
       // b's device got the first message.
       expect((await api().post(`/api/chats/${c}/delivered`).set(b.auth).send({ seq: 1 })).status).toBe(204);
@@ -616,8 +644,12 @@ describe('messages (real service, real PostgreSQL)', () => {
       await svc.db.query(`UPDATE chat_members SET role = 'admin' WHERE chat_id = $1 AND user_id = $2`, [g, admin.id]);
     });
     const del = (u: TestUser, chatId: string, seq: number | string, scope?: string) =>
-      api().delete(`/api/chats/${chatId}/messages/${seq}`).set(u.auth).query(scope ? { scope } : {});
-    const find = async (u: TestUser, chatId: string, seq: number) => (await historyOk(u, chatId, { limit: 100 })).items.find((m) => m.seq === seq);
+      api()
+        .delete(`/api/chats/${chatId}/messages/${seq}`)
+        .set(u.auth)
+        .query(scope ? { scope } : {});
+    const find = async (u: TestUser, chatId: string, seq: number) =>
+      (await historyOk(u, chatId, { limit: 100 })).items.find((m) => m.seq === seq);
 
     it('delete for me (the default) hides the message for the caller only; the row stays', async () => {
       const m = await sendOk(member, g, 'hide me');
@@ -654,7 +686,9 @@ describe('messages (real service, real PostgreSQL)', () => {
       expect((await del(member, g, m.seq, 'everyone')).status).toBe(204);
       for (const u of [owner, admin, member, other]) {
         const seen = await find(u, g, m.seq);
-        expect(seen).toEqual(expect.objectContaining({ id: m.id, seq: m.seq, senderId: member.id, deleted: true, text: null, attachments: [] }));
+        expect(seen).toEqual(
+          expect.objectContaining({ id: m.id, seq: m.seq, senderId: member.id, deleted: true, text: null, attachments: [] }),
+        );
       }
       const row = await svc.db.query('SELECT text, deleted_at FROM messages WHERE id = $1', [m.id]);
       expect(row.rows[0].text).toBe('regret');
@@ -664,7 +698,10 @@ describe('messages (real service, real PostgreSQL)', () => {
       // A tombstone cannot be edited or forwarded.
       expectError(await api().patch(`/api/chats/${g}/messages/${m.seq}`).set(member.auth).send({ text: 'x' }), 422, 'MESSAGE_DELETED');
       expectError(
-        await api().post(`/api/chats/${g}/messages/forward`).set(member.auth).send({ fromChatId: g, seqs: [m.seq] }),
+        await api()
+          .post(`/api/chats/${g}/messages/forward`)
+          .set(member.auth)
+          .send({ fromChatId: g, seqs: [m.seq] }),
         422,
         'MESSAGE_NOT_FORWARDABLE',
       );
@@ -718,7 +755,9 @@ describe('messages (real service, real PostgreSQL)', () => {
       const m = await sendOk(a, c, 'typo');
       const res = await edit(a, m.seq, { text: 'fixed 😀' });
       expect(res.status).toBe(200);
-      expect(res.body).toEqual(expect.objectContaining({ id: m.id, seq: m.seq, text: 'fixed 😀', editedAt: expect.stringMatching(/Z$/), status: 'sent' }));
+      expect(res.body).toEqual(
+        expect.objectContaining({ id: m.id, seq: m.seq, text: 'fixed 😀', editedAt: expect.stringMatching(/Z$/), status: 'sent' }),
+      );
       const seen = (await historyOk(b, c)).items.find((x) => x.seq === m.seq)!;
       expect(seen).toEqual(expect.objectContaining({ text: 'fixed 😀', editedAt: res.body.editedAt }));
       expect(await dbLastSeq(c)).toBe(m.seq);
@@ -764,7 +803,8 @@ describe('messages (real service, real PostgreSQL)', () => {
       await sendOk(b, ab, 'second');
       await sendOk(a, ab, 'third');
     });
-    const forward = (u: TestUser, to: string, body: Record<string, unknown>) => api().post(`/api/chats/${to}/messages/forward`).set(u.auth).send(body);
+    const forward = (u: TestUser, to: string, body: Record<string, unknown>) =>
+      api().post(`/api/chats/${to}/messages/forward`).set(u.auth).send(body);
 
     it('copies messages in seq order into the target chat with forwardedFrom, as the caller’s', async () => {
       const before = await dbLastSeq(ac);
@@ -864,7 +904,16 @@ describe('messages (real service, real PostgreSQL)', () => {
       const res = await cmd(member, '/help');
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ type: 'command', command: 'help', result: { commands: expect.any(Array) }, message: null });
-      expect(res.body.result.commands.map((c: Msg) => c.command)).toEqual(['help', 'who', 'title', 'invite', 'kick', 'leave', 'pin', 'unpin']);
+      expect(res.body.result.commands.map((c: Msg) => c.command)).toEqual([
+        'help',
+        'who',
+        'title',
+        'invite',
+        'kick',
+        'leave',
+        'pin',
+        'unpin',
+      ]);
       expect(await dbLastSeq(g)).toBe(seq);
       expectError(await cmd(member, '/help me'), 400, 'VALIDATION_FAILED');
     });
@@ -876,7 +925,10 @@ describe('messages (real service, real PostgreSQL)', () => {
       const members = res.body.result.members as Msg[];
       expect(members.map((m) => m.user.id).sort()).toEqual([owner.id, member.id].sort());
       expect(members.find((m) => m.user.id === owner.id)).toEqual(
-        expect.objectContaining({ role: 'owner', user: expect.objectContaining({ online: expect.any(Boolean), username: owner.username }) }),
+        expect.objectContaining({
+          role: 'owner',
+          user: expect.objectContaining({ online: expect.any(Boolean), username: owner.username }),
+        }),
       );
     });
 
@@ -890,7 +942,11 @@ describe('messages (real service, real PostgreSQL)', () => {
           type: 'command',
           command: 'title',
           result: { title: 'After 😀' },
-          message: expect.objectContaining({ type: 'system', chatId: g, event: expect.objectContaining({ kind: 'renamed', title: 'After 😀' }) }),
+          message: expect.objectContaining({
+            type: 'system',
+            chatId: g,
+            event: expect.objectContaining({ kind: 'renamed', title: 'After 😀' }),
+          }),
         }),
       );
       expect((await chatDetail(member, g)).title).toBe('After 😀');
@@ -910,7 +966,9 @@ describe('messages (real service, real PostgreSQL)', () => {
       const res = await cmd(owner, `/invite ${third.username.toUpperCase()}`);
       expect(res.status).toBe(200);
       expect(res.body.result).toEqual({ userIds: [third.id] });
-      expect(res.body.message).toEqual(expect.objectContaining({ type: 'system', event: expect.objectContaining({ kind: 'member_added', userIds: [third.id] }) }));
+      expect(res.body.message).toEqual(
+        expect.objectContaining({ type: 'system', event: expect.objectContaining({ kind: 'member_added', userIds: [third.id] }) }),
+      );
       expect((await history(third, g)).status).toBe(200);
       expectError(await cmd(owner, '/invite'), 400, 'VALIDATION_FAILED');
     });
@@ -922,7 +980,9 @@ describe('messages (real service, real PostgreSQL)', () => {
       const res = await cmd(owner, `/kick @${third.username}`);
       expect(res.status).toBe(200);
       expect(res.body.result).toEqual({ userId: third.id });
-      expect(res.body.message).toEqual(expect.objectContaining({ event: expect.objectContaining({ kind: 'member_removed', userIds: [third.id] }) }));
+      expect(res.body.message).toEqual(
+        expect.objectContaining({ event: expect.objectContaining({ kind: 'member_removed', userIds: [third.id] }) }),
+      );
       expectError(await history(third, g), 404, 'CHAT_NOT_FOUND');
       expectError(await cmd(owner, `/kick @${third.username}`), 404, 'MEMBER_NOT_FOUND');
       expectError(await cmd(third, '/help'), 404, 'CHAT_NOT_FOUND');
@@ -959,7 +1019,11 @@ describe('messages (real service, real PostgreSQL)', () => {
       const res = await cmd(member, '/leave');
       expect(res.status).toBe(200);
       expect(res.body).toEqual(
-        expect.objectContaining({ command: 'leave', result: { left: true }, message: expect.objectContaining({ event: expect.objectContaining({ kind: 'member_left' }) }) }),
+        expect.objectContaining({
+          command: 'leave',
+          result: { left: true },
+          message: expect.objectContaining({ event: expect.objectContaining({ kind: 'member_left' }) }),
+        }),
       );
       expectError(await api().get(`/api/chats/${g}`).set(member.auth), 404, 'CHAT_NOT_FOUND');
       expect(((await chatDetail(owner, g)).members as Msg[]).map((m) => m.user.id)).toEqual([owner.id]);

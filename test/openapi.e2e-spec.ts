@@ -20,7 +20,10 @@ interface Operation {
 
 describe('OpenAPI document (built without a database)', () => {
   let generated: string;
-  let doc: { components: { securitySchemes?: Record<string, { type: string; scheme?: string }> }; paths: Record<string, Record<string, Operation>> };
+  let doc: {
+    components: { securitySchemes?: Record<string, { type: string; scheme?: string }> };
+    paths: Record<string, Record<string, Operation>>;
+  };
 
   beforeAll(async () => {
     // No DATABASE_URL, no DATA_DIR: the CLI must not need (or create) a database.

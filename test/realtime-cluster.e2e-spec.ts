@@ -100,10 +100,12 @@ describe('realtime across two instances (Redis adapter and shared presence)', ()
     expect(await aliceOnA.waitFor('typing')).toEqual({ chatId, userId: bob.id, isTyping: true });
     await bobOnB.nothing('typing', () => true, 0);
 
-    const group = await request(a.url).post('/api/chats').set(alice.auth).send({ type: 'group', title: 'cross', memberIds: [bob.id] });
+    const group = await request(a.url)
+      .post('/api/chats')
+      .set(alice.auth)
+      .send({ type: 'group', title: 'cross', memberIds: [bob.id] });
     expect(group.status).toBe(201);
     expect(await bobOnB.waitFor('chat:updated', (c) => c.id === group.body.id)).toMatchObject({ title: 'cross', memberCount: 2 });
-
   });
 
   it('logout on A disconnects that session’s sockets on B', async () => {
@@ -112,7 +114,13 @@ describe('realtime across two instances (Redis adapter and shared presence)', ()
     const onB = await open(b, token);
     const keep = await open(b, bob.accessToken);
     const closed = onB.disconnected();
-    expect((await request(a.url).post('/api/auth/logout').set({ Authorization: `Bearer ${token}` })).status).toBe(204);
+    expect(
+      (
+        await request(a.url)
+          .post('/api/auth/logout')
+          .set({ Authorization: `Bearer ${token}` })
+      ).status,
+    ).toBe(204);
     expect(await closed).toBe('io server disconnect');
     expect(keep.socket.connected).toBe(true);
   });
@@ -140,6 +148,12 @@ describe('realtime across two instances (Redis adapter and shared presence)', ()
     expect(offline).toEqual({ userId: dave.id, online: false, lastSeenAt: expect.any(String) });
     expect(await onlineAt(a, carol, dave.id)).toMatchObject({ online: false });
     // Instance A still works.
-    expect(await watcher.call('message:send', { chatId: (await request(a.url).get('/api/chats').set(carol.auth)).body.items[0].id, clientId: randomUUID(), text: 'still here' })).toMatchObject({ ok: true });
+    expect(
+      await watcher.call('message:send', {
+        chatId: (await request(a.url).get('/api/chats').set(carol.auth)).body.items[0].id,
+        clientId: randomUUID(),
+        text: 'still here',
+      }),
+    ).toMatchObject({ ok: true });
   }, 30_000);
 });

@@ -41,7 +41,10 @@ describe('realtime: socket.io (real service, real PostgreSQL)', () => {
   }
 
   async function groupChat(owner: TestUser, members: TestUser[], title = 'team'): Promise<string> {
-    const res = await api().post('/api/chats').set(owner.auth).send({ type: 'group', title, memberIds: members.map((m) => m.id) });
+    const res = await api()
+      .post('/api/chats')
+      .set(owner.auth)
+      .send({ type: 'group', title, memberIds: members.map((m) => m.id) });
     expect(res.status).toBe(201);
     return res.body.id;
   }
@@ -98,7 +101,13 @@ describe('realtime: socket.io (real service, real PostgreSQL)', () => {
 
     it('refuses the token of a logged-out session', async () => {
       const token = await login(user);
-      expect((await api().post('/api/auth/logout').set({ Authorization: `Bearer ${token}` })).status).toBe(204);
+      expect(
+        (
+          await api()
+            .post('/api/auth/logout')
+            .set({ Authorization: `Bearer ${token}` })
+        ).status,
+      ).toBe(204);
       await refused(token);
     });
   });
@@ -109,7 +118,16 @@ describe('realtime: socket.io (real service, real PostgreSQL)', () => {
       const clientId = randomUUID();
       const ack = await a1.call('message:send', { chatId, clientId, text: 'hello' });
       expect(ack.ok).toBe(true);
-      expect(ack.data).toMatchObject({ chatId, seq: 1, senderId: alice.id, type: 'text', text: 'hello', clientId, status: 'sent', deleted: false });
+      expect(ack.data).toMatchObject({
+        chatId,
+        seq: 1,
+        senderId: alice.id,
+        type: 'text',
+        text: 'hello',
+        clientId,
+        status: 'sent',
+        deleted: false,
+      });
       // Durable by the time of the ack.
       const stored = await svc.db.query('SELECT text FROM messages WHERE id = $1', [ack.data.id]);
       expect(stored.rows).toEqual([{ text: 'hello' }]);
@@ -141,8 +159,16 @@ describe('realtime: socket.io (real service, real PostgreSQL)', () => {
 
     it('messages sent in a row on one socket get seqs in that order', async () => {
       const { chatId, a1 } = await pairWithTwoDevices();
-      const acks = await Promise.all(['1', '2', '3', '4', '5'].map((text) => a1.call('message:send', { chatId, clientId: randomUUID(), text })));
-      expect(acks.map((a) => [a.data.text, a.data.seq])).toEqual([['1', 1], ['2', 2], ['3', 3], ['4', 4], ['5', 5]]);
+      const acks = await Promise.all(
+        ['1', '2', '3', '4', '5'].map((text) => a1.call('message:send', { chatId, clientId: randomUUID(), text })),
+      );
+      expect(acks.map((a) => [a.data.text, a.data.seq])).toEqual([
+        ['1', 1],
+        ['2', 2],
+        ['3', 3],
+        ['4', 4],
+        ['5', 5],
+      ]);
     });
 
     it('receipts: delivered and read reach the sender’s sockets live', async () => {
@@ -169,7 +195,10 @@ describe('realtime: socket.io (real service, real PostgreSQL)', () => {
       const { chatId, a1, a2, b1 } = await pairWithTwoDevices();
       const message = await send(a1, chatId, 'typo');
       const edited = await a1.call('message:edit', { chatId, seq: message.seq, text: 'fixed' });
-      expect(edited).toEqual({ ok: true, data: expect.objectContaining({ id: message.id, text: 'fixed', editedAt: expect.any(String), status: 'sent' }) });
+      expect(edited).toEqual({
+        ok: true,
+        data: expect.objectContaining({ id: message.id, text: 'fixed', editedAt: expect.any(String), status: 'sent' }),
+      });
       expect(await b1.waitFor('message:updated', (m) => m.text === 'fixed')).toEqual({ ...edited.data, status: null });
       expect(await a2.waitFor('message:updated', (m) => m.text === 'fixed')).toEqual(edited.data);
       await a1.nothing('message:updated');
@@ -182,7 +211,10 @@ describe('realtime: socket.io (real service, real PostgreSQL)', () => {
       expect(tombstone).toMatchObject({ id: message.id, deleted: true, text: null, attachments: [] });
 
       const other = await send(a1, chatId, 'mine only');
-      expect(await b1.call('message:edit', { chatId, seq: other.seq, text: 'hijack' })).toMatchObject({ ok: false, error: { statusCode: 403, code: 'FORBIDDEN' } });
+      expect(await b1.call('message:edit', { chatId, seq: other.seq, text: 'hijack' })).toMatchObject({
+        ok: false,
+        error: { statusCode: 403, code: 'FORBIDDEN' },
+      });
       expect(await b1.call('message:delete', { chatId, seq: other.seq })).toEqual({ ok: true, data: null }); // scope defaults to "me"
     });
 
@@ -201,7 +233,10 @@ describe('realtime: socket.io (real service, real PostgreSQL)', () => {
       ]);
       for (const item of ack.data.items) expect(await c1.waitFor('message:new', (m) => m.id === item.id)).toMatchObject({ status: null });
       await b1.nothing('message:new', (m) => m.chatId === target);
-      expect(await a1.call('message:forward', { chatId: target, fromChatId: randomUUID(), seqs: [1] })).toMatchObject({ ok: false, error: { statusCode: 404 } });
+      expect(await a1.call('message:forward', { chatId: target, fromChatId: randomUUID(), seqs: [1] })).toMatchObject({
+        ok: false,
+        error: { statusCode: 404 },
+      });
       expect(bob.id).toBeDefined();
     });
 
@@ -211,10 +246,19 @@ describe('realtime: socket.io (real service, real PostgreSQL)', () => {
       const page = await b1.call('messages:history', { chatId, limit: 2 });
       expect(page.ok).toBe(true);
       expect(page.data.hasMore).toBe(true);
-      expect(page.data.items.map((m: any) => [m.seq, m.text, m.status])).toEqual([[2, 'b', null], [3, 'c', null]]);
+      expect(page.data.items.map((m: any) => [m.seq, m.text, m.status])).toEqual([
+        [2, 'b', null],
+        [3, 'c', null],
+      ]);
       const after = await a1.call('messages:history', { chatId, after: 1 });
-      expect(after.data).toEqual({ items: [expect.objectContaining({ seq: 2, status: expect.any(String) }), expect.objectContaining({ seq: 3 })], hasMore: false });
-      expect(await a1.call('messages:history', { chatId, before: 3, after: 1 })).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+      expect(after.data).toEqual({
+        items: [expect.objectContaining({ seq: 2, status: expect.any(String) }), expect.objectContaining({ seq: 3 })],
+        hasMore: false,
+      });
+      expect(await a1.call('messages:history', { chatId, before: 3, after: 1 })).toMatchObject({
+        ok: false,
+        error: { code: 'VALIDATION_FAILED' },
+      });
       expect(await a1.call('messages:history', { chatId, limit: 101 })).toMatchObject({ ok: false, error: { statusCode: 400 } });
     });
 
@@ -237,7 +281,10 @@ describe('realtime: socket.io (real service, real PostgreSQL)', () => {
         ok: false,
         error: { statusCode: 400, code: 'MESSAGE_TOO_LONG' },
       });
-      expect(await a1.call('message:edit', { chatId, seq: 999, text: 'x' })).toMatchObject({ ok: false, error: { statusCode: 404, code: 'MESSAGE_NOT_FOUND' } });
+      expect(await a1.call('message:edit', { chatId, seq: 999, text: 'x' })).toMatchObject({
+        ok: false,
+        error: { statusCode: 404, code: 'MESSAGE_NOT_FOUND' },
+      });
     });
   });
 
@@ -246,7 +293,13 @@ describe('realtime: socket.io (real service, real PostgreSQL)', () => {
       const { alice, chatId, a1, a2, b1 } = await pairWithTwoDevices();
       expect(await a1.call('chat:pin', { chatId, pinned: true })).toEqual({ ok: true, data: null });
       const summary = await a2.waitFor('chat:updated', (c) => c.id === chatId);
-      expect(summary).toMatchObject({ id: chatId, type: 'direct', pinned: true, pinnedAt: expect.any(String), peer: expect.objectContaining({ username: expect.any(String) }) });
+      expect(summary).toMatchObject({
+        id: chatId,
+        type: 'direct',
+        pinned: true,
+        pinnedAt: expect.any(String),
+        peer: expect.objectContaining({ username: expect.any(String) }),
+      });
       await a1.nothing('chat:updated');
       await b1.nothing('chat:updated');
       const list = await api().get('/api/chats').set(alice.auth);
@@ -265,7 +318,10 @@ describe('realtime: socket.io (real service, real PostgreSQL)', () => {
       await b1.nothing('chat:removed');
       const list = await api().get('/api/chats').set(alice.auth);
       expect(list.body.items.map((c: any) => c.id)).not.toContain(chatId);
-      expect(await a1.call('chat:delete', { chatId: randomUUID() })).toMatchObject({ ok: false, error: { statusCode: 404, code: 'CHAT_NOT_FOUND' } });
+      expect(await a1.call('chat:delete', { chatId: randomUUID() })).toMatchObject({
+        ok: false,
+        error: { statusCode: 404, code: 'CHAT_NOT_FOUND' },
+      });
     });
 
     it('creating a chat and adding a member reach the members at once with chat:updated; a removed member gets chat:removed and no more events', async () => {
@@ -273,7 +329,10 @@ describe('realtime: socket.io (real service, real PostgreSQL)', () => {
       const [a1, b1, c1] = [await open(alice.accessToken), await open(bob.accessToken), await open(carol.accessToken)];
 
       const direct = await directChat(alice, bob);
-      expect(await b1.waitFor('chat:updated', (c) => c.id === direct)).toMatchObject({ type: 'direct', peer: expect.objectContaining({ id: alice.id }) });
+      expect(await b1.waitFor('chat:updated', (c) => c.id === direct)).toMatchObject({
+        type: 'direct',
+        peer: expect.objectContaining({ id: alice.id }),
+      });
       expect(await a1.waitFor('chat:updated', (c) => c.id === direct)).toMatchObject({ peer: expect.objectContaining({ id: bob.id }) });
 
       const group = await groupChat(alice, [bob], 'plans');
@@ -282,7 +341,10 @@ describe('realtime: socket.io (real service, real PostgreSQL)', () => {
       await b1.waitFor('message:new', (m) => m.chatId === group && m.type === 'system');
       await c1.nothing('chat:updated', (c) => c.id === group, 100);
 
-      const added = await api().post(`/api/chats/${group}/members`).set(alice.auth).send({ userIds: [carol.id] });
+      const added = await api()
+        .post(`/api/chats/${group}/members`)
+        .set(alice.auth)
+        .send({ userIds: [carol.id] });
       expect(added.status).toBe(200);
       expect(await c1.waitFor('chat:updated', (c) => c.id === group)).toMatchObject({ title: 'plans', memberCount: 3 });
       expect(await b1.waitFor('chat:updated', (c) => c.id === group && c.memberCount === 3)).toBeTruthy();
@@ -311,8 +373,14 @@ describe('realtime: socket.io (real service, real PostgreSQL)', () => {
     it('is refused to a non-member with 404, and a non-boolean with 400', async () => {
       const { chatId, a1 } = await pairWithTwoDevices();
       const stranger = await open((await registerUser(svc.url)).accessToken);
-      expect(await stranger.call('typing', { chatId, isTyping: true })).toMatchObject({ ok: false, error: { statusCode: 404, code: 'CHAT_NOT_FOUND' } });
-      expect(await a1.call('typing', { chatId, isTyping: 'yes' })).toMatchObject({ ok: false, error: { statusCode: 400, code: 'VALIDATION_FAILED' } });
+      expect(await stranger.call('typing', { chatId, isTyping: true })).toMatchObject({
+        ok: false,
+        error: { statusCode: 404, code: 'CHAT_NOT_FOUND' },
+      });
+      expect(await a1.call('typing', { chatId, isTyping: 'yes' })).toMatchObject({
+        ok: false,
+        error: { statusCode: 400, code: 'VALIDATION_FAILED' },
+      });
     });
   });
 
@@ -320,16 +388,41 @@ describe('realtime: socket.io (real service, real PostgreSQL)', () => {
     const MEGABYTE = 'x'.repeat(1_000_000);
     const uuid = randomUUID();
     const badFor: Record<string, unknown[]> = {
-      'message:send': [{ chatId: uuid, clientId: 'nope', text: 'x' }, { chatId: uuid, clientId: uuid, text: 5 }, { chatId: uuid, clientId: uuid, attachmentIds: 'a' }, { chatId: uuid, clientId: uuid, text: MEGABYTE }],
-      'message:edit': [{ chatId: uuid, seq: '1', text: 'x' }, { chatId: uuid, seq: 0, text: 'x' }, { chatId: uuid, seq: 1, text: MEGABYTE }],
-      'message:delete': [{ chatId: uuid, seq: 1, scope: 'all' }, { chatId: uuid, seq: -1 }],
-      'message:forward': [{ chatId: uuid, fromChatId: uuid, seqs: [] }, { chatId: uuid, fromChatId: uuid, seqs: Array(101).fill(1) }, { chatId: uuid, fromChatId: 7, seqs: [1] }],
+      'message:send': [
+        { chatId: uuid, clientId: 'nope', text: 'x' },
+        { chatId: uuid, clientId: uuid, text: 5 },
+        { chatId: uuid, clientId: uuid, attachmentIds: 'a' },
+        { chatId: uuid, clientId: uuid, text: MEGABYTE },
+      ],
+      'message:edit': [
+        { chatId: uuid, seq: '1', text: 'x' },
+        { chatId: uuid, seq: 0, text: 'x' },
+        { chatId: uuid, seq: 1, text: MEGABYTE },
+      ],
+      'message:delete': [
+        { chatId: uuid, seq: 1, scope: 'all' },
+        { chatId: uuid, seq: -1 },
+      ],
+      'message:forward': [
+        { chatId: uuid, fromChatId: uuid, seqs: [] },
+        { chatId: uuid, fromChatId: uuid, seqs: Array(101).fill(1) },
+        { chatId: uuid, fromChatId: 7, seqs: [1] },
+      ],
       'message:delivered': [{ chatId: uuid, seq: 1.5 }, { chatId: uuid }],
-      'message:read': [{ chatId: uuid, seq: 'x' }, { chatId: uuid, seq: 2 ** 31 }],
-      'messages:history': [{ chatId: uuid, limit: 0 }, { chatId: uuid, before: 'abc' }],
+      'message:read': [
+        { chatId: uuid, seq: 'x' },
+        { chatId: uuid, seq: 2 ** 31 },
+      ],
+      'messages:history': [
+        { chatId: uuid, limit: 0 },
+        { chatId: uuid, before: 'abc' },
+      ],
       'chat:pin': [{ chatId: uuid, pinned: 'true' }, { chatId: uuid }],
       'chat:delete': [{ chatId: MEGABYTE }, { id: uuid }],
-      typing: [{ chatId: uuid, isTyping: 1 }, { chatId: uuid, isTyping: true, extra: MEGABYTE }],
+      typing: [
+        { chatId: uuid, isTyping: 1 },
+        { chatId: uuid, isTyping: true, extra: MEGABYTE },
+      ],
     };
     const everyType = ['a string', null, 42, true, [1, 2], [], {}, { chatId: 123 }, { chatId: uuid, unexpected: 1 }];
 
@@ -371,7 +464,10 @@ describe('realtime: socket.io (real service, real PostgreSQL)', () => {
     });
 
     it('an unknown event is answered 400 UNKNOWN_EVENT', async () => {
-      expect(await socket.call('message:explode', { chatId })).toMatchObject({ ok: false, error: { statusCode: 400, code: 'UNKNOWN_EVENT' } });
+      expect(await socket.call('message:explode', { chatId })).toMatchObject({
+        ok: false,
+        error: { statusCode: 400, code: 'UNKNOWN_EVENT' },
+      });
     });
 
     it('a frame above 1 MiB closes only that connection; the service stays up', async () => {
@@ -391,7 +487,13 @@ describe('realtime: socket.io (real service, real PostgreSQL)', () => {
       const gone1 = await open(other);
       const gone2 = await open(other);
       const closed = Promise.all([gone1.disconnected(), gone2.disconnected()]);
-      expect((await api().post('/api/auth/logout').set({ Authorization: `Bearer ${other}` })).status).toBe(204);
+      expect(
+        (
+          await api()
+            .post('/api/auth/logout')
+            .set({ Authorization: `Bearer ${other}` })
+        ).status,
+      ).toBe(204);
       expect(await closed).toEqual(['io server disconnect', 'io server disconnect']);
       expect(keep.socket.connected).toBe(true);
       expect(await keep.call('messages:history', { chatId: randomUUID() })).toMatchObject({ ok: false, error: { code: 'CHAT_NOT_FOUND' } });
@@ -440,7 +542,11 @@ describe('realtime: socket.io (real service, real PostgreSQL)', () => {
 
       // Back online: told again, with the stored lastSeenAt.
       await open(carol.accessToken);
-      expect(await d1.waitFor('presence', (p) => p.userId === carol.id)).toEqual({ userId: carol.id, online: true, lastSeenAt: offline.lastSeenAt });
+      expect(await d1.waitFor('presence', (p) => p.userId === carol.id)).toEqual({
+        userId: carol.id,
+        online: true,
+        lastSeenAt: offline.lastSeenAt,
+      });
       await e1.nothing('presence', () => true, 100);
     });
   });
@@ -471,7 +577,10 @@ describe('realtime: socket.io (real service, real PostgreSQL)', () => {
         const page = await api().get(`/api/chats/${chat.id}/messages?after=${have}&limit=100`).set(bob.auth);
         expect(page.status).toBe(200);
         expect(page.body.hasMore).toBe(false);
-        fetched.set(chat.id, page.body.items.map((m: any) => m.text));
+        fetched.set(
+          chat.id,
+          page.body.items.map((m: any) => m.text),
+        );
       }
       expect(fetched.get(chatId)).toEqual(missed.map((m) => m.text));
       expect(fetched.get(newChat)).toHaveLength(1); // the system message "created"

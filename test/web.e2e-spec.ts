@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import request from 'supertest';
 import type { Browser, Page } from 'playwright-core';
 import {
-  ClientTab, expectAttribute, expectCount, expectText, expectTextContaining, launchBrowser, openClient, registerInUi,
+  ClientTab,
+  expectAttribute,
+  expectCount,
+  expectText,
+  expectTextContaining,
+  launchBrowser,
+  openClient,
+  registerInUi,
 } from './support/browser';
 import { uniqueName } from './support/api';
 import { ServiceProcess, TestService, spawnService, startTestService } from './support/service';
@@ -16,7 +23,6 @@ import { ServiceProcess, TestService, spawnService, startTestService } from './s
 
 const OUTPUT_DIR = join(__dirname, 'output');
 const STEP = 120_000;
-
 
 async function login(url: string, username: string) {
   const res = await request(url).post('/api/auth/login').send({ username, password: 'correct horse battery' });
@@ -65,274 +71,318 @@ describe('web client (Chromium)', () => {
     expect((await request(svc.url).get('/api/users/me')).status).toBe(401);
   });
 
-  it('registers two users in the UI; A starts a direct chat with B by username; ticks go sent → delivered → read', async () => {
-    await registerInUi(alice.page, aliceName);
-    await registerInUi(bob.page, bobName);
-    const a = alice.page;
-    const b = bob.page;
+  it(
+    'registers two users in the UI; A starts a direct chat with B by username; ticks go sent → delivered → read',
+    async () => {
+      await registerInUi(alice.page, aliceName);
+      await registerInUi(bob.page, bobName);
+      const a = alice.page;
+      const b = bob.page;
 
-    // A: new chat dialog, search by username; Escape closes the dialog.
-    await a.click('#new-direct-btn');
-    await a.waitForSelector('#direct-dialog[open]');
-    await a.keyboard.press('Escape');
-    await a.waitForSelector('#direct-dialog:not([open])', { state: 'attached' });
-    await a.click('#new-direct-btn');
-    await a.fill('#direct-search', bobName.slice(0, 6));
-    await a.click(`#direct-results button[data-username="${bobName}"]`);
-    await a.waitForSelector('#chat-view:not([hidden])');
-    await expectText(a.locator('#chat-title'), bobName);
-    directChatId = (await a.getAttribute('.chat-item[aria-current="true"]', 'data-chat-id'))!;
-    expect(directChatId).toMatch(/^[0-9a-f-]{36}$/);
+      // A: new chat dialog, search by username; Escape closes the dialog.
+      await a.click('#new-direct-btn');
+      await a.waitForSelector('#direct-dialog[open]');
+      await a.keyboard.press('Escape');
+      await a.waitForSelector('#direct-dialog:not([open])', { state: 'attached' });
+      await a.click('#new-direct-btn');
+      await a.fill('#direct-search', bobName.slice(0, 6));
+      await a.click(`#direct-results button[data-username="${bobName}"]`);
+      await a.waitForSelector('#chat-view:not([hidden])');
+      await expectText(a.locator('#chat-title'), bobName);
+      directChatId = (await a.getAttribute('.chat-item[aria-current="true"]', 'data-chat-id'))!;
+      expect(directChatId).toMatch(/^[0-9a-f-]{36}$/);
 
-    // A sends (Enter). B is online with the chat closed: its client acknowledges delivery.
-    await a.fill('#message-input', 'Hello Bob!');
-    await a.press('#message-input', 'Enter');
-    await expectText(lastMessage(a, 'own').locator('.text'), 'Hello Bob!');
-    await a.waitForSelector('#messages li.msg.own [data-status="delivered"]');
-    expect(await a.inputValue('#message-input')).toBe('');
+      // A sends (Enter). B is online with the chat closed: its client acknowledges delivery.
+      await a.fill('#message-input', 'Hello Bob!');
+      await a.press('#message-input', 'Enter');
+      await expectText(lastMessage(a, 'own').locator('.text'), 'Hello Bob!');
+      await a.waitForSelector('#messages li.msg.own [data-status="delivered"]');
+      expect(await a.inputValue('#message-input')).toBe('');
 
-    // B: the chat is in the list with an unread badge and the preview; opening it reads it.
-    const item = b.locator(`.chat-item[data-chat-id="${directChatId}"]`);
-    await expectText(item.locator('.badge'), '1 unread');
-    await expectText(item.locator('.chat-item-preview'), 'Hello Bob!');
-    await expectCount(item.locator('.online-dot'), 1);
-    await item.click();
-    await expectText(lastMessage(b, 'other').locator('.text'), 'Hello Bob!');
-    await a.waitForSelector('#messages li.msg.own [data-status="read"]');
-    await expectCount(item.locator('.badge'), 0);
+      // B: the chat is in the list with an unread badge and the preview; opening it reads it.
+      const item = b.locator(`.chat-item[data-chat-id="${directChatId}"]`);
+      await expectText(item.locator('.badge'), '1 unread');
+      await expectText(item.locator('.chat-item-preview'), 'Hello Bob!');
+      await expectCount(item.locator('.online-dot'), 1);
+      await item.click();
+      await expectText(lastMessage(b, 'other').locator('.text'), 'Hello Bob!');
+      await a.waitForSelector('#messages li.msg.own [data-status="read"]');
+      await expectCount(item.locator('.badge'), 0);
 
-    // B answers on two lines (Shift+Enter), A sees it live.
-    await b.click('#message-input');
-    await b.keyboard.type('Hi Alice,');
-    await b.keyboard.press('Shift+Enter');
-    await b.keyboard.type('how are you?');
-    await b.keyboard.press('Enter');
-    await expectText(lastMessage(a, 'other').locator('.text'), 'Hi Alice,\nhow are you?');
-    await b.waitForSelector('#messages li.msg.own [data-status="read"]');
-  }, STEP);
+      // B answers on two lines (Shift+Enter), A sees it live.
+      await b.click('#message-input');
+      await b.keyboard.type('Hi Alice,');
+      await b.keyboard.press('Shift+Enter');
+      await b.keyboard.type('how are you?');
+      await b.keyboard.press('Enter');
+      await expectText(lastMessage(a, 'other').locator('.text'), 'Hi Alice,\nhow are you?');
+      await b.waitForSelector('#messages li.msg.own [data-status="read"]');
+    },
+    STEP,
+  );
 
-  it('shows “typing…” to A while B types, and clears it when B sends', async () => {
-    const a = alice.page;
-    const b = bob.page;
-    await expectText(a.locator('#chat-subtitle'), 'online');
-    await b.click('#message-input');
-    await b.keyboard.type('I am typ');
-    await expectText(a.locator('#chat-subtitle'), 'typing…');
-    await expectText(a.locator(`.chat-item[data-chat-id="${directChatId}"] .chat-item-preview`), 'typing…');
-    await b.keyboard.type('ing');
-    await b.keyboard.press('Enter');
-    await expectText(lastMessage(a, 'other').locator('.text'), 'I am typing');
-    await expectText(a.locator('#chat-subtitle'), 'online');
-  }, STEP);
+  it(
+    'shows “typing…” to A while B types, and clears it when B sends',
+    async () => {
+      const a = alice.page;
+      const b = bob.page;
+      await expectText(a.locator('#chat-subtitle'), 'online');
+      await b.click('#message-input');
+      await b.keyboard.type('I am typ');
+      await expectText(a.locator('#chat-subtitle'), 'typing…');
+      await expectText(a.locator(`.chat-item[data-chat-id="${directChatId}"] .chat-item-preview`), 'typing…');
+      await b.keyboard.type('ing');
+      await b.keyboard.press('Enter');
+      await expectText(lastMessage(a, 'other').locator('.text'), 'I am typing');
+      await expectText(a.locator('#chat-subtitle'), 'online');
+    },
+    STEP,
+  );
 
-  it('A sends a file (upload with a progress bar); B downloads the same bytes', async () => {
-    const a = alice.page;
-    const b = bob.page;
-    const bytes = randomBytes(300 * 1024);
-    await a.setInputFiles('#file-input', { name: 'report 2026.bin', mimeType: 'application/octet-stream', buffer: bytes });
-    await a.waitForSelector('#uploads progress[value="100"]');
-    await a.fill('#message-input', 'the report');
-    await a.click('#send-btn');
-    const sent = lastMessage(a, 'own');
-    await expectText(sent.locator('.attachment-name'), 'report 2026.bin');
-    await expectCount(a.locator('#uploads li'), 0);
+  it(
+    'A sends a file (upload with a progress bar); B downloads the same bytes',
+    async () => {
+      const a = alice.page;
+      const b = bob.page;
+      const bytes = randomBytes(300 * 1024);
+      await a.setInputFiles('#file-input', { name: 'report 2026.bin', mimeType: 'application/octet-stream', buffer: bytes });
+      await a.waitForSelector('#uploads progress[value="100"]');
+      await a.fill('#message-input', 'the report');
+      await a.click('#send-btn');
+      const sent = lastMessage(a, 'own');
+      await expectText(sent.locator('.attachment-name'), 'report 2026.bin');
+      await expectCount(a.locator('#uploads li'), 0);
 
-    const received = lastMessage(b, 'other');
-    await expectText(received.locator('.text'), 'the report');
-    await expectText(received.locator('.attachment-size'), '300.0 KB');
-    const [download] = await Promise.all([b.waitForEvent('download'), received.locator('.attachment').click()]);
-    expect(download.suggestedFilename()).toBe('report 2026.bin');
-    const saved = readFileSync((await download.path())!);
-    expect(saved.equals(bytes)).toBe(true);
+      const received = lastMessage(b, 'other');
+      await expectText(received.locator('.text'), 'the report');
+      await expectText(received.locator('.attachment-size'), '300.0 KB');
+      const [download] = await Promise.all([b.waitForEvent('download'), received.locator('.attachment').click()]);
+      expect(download.suggestedFilename()).toBe('report 2026.bin');
+      const saved = readFileSync((await download.path())!);
+      expect(saved.equals(bytes)).toBe(true);
 
-    mkdirSync(OUTPUT_DIR, { recursive: true });
-    const screenshot = join(OUTPUT_DIR, 'chat-view.png');
-    await a.screenshot({ path: screenshot });
-    console.log(`web client screenshot: ${screenshot}`);
-  }, STEP);
+      mkdirSync(OUTPUT_DIR, { recursive: true });
+      const screenshot = join(OUTPUT_DIR, 'chat-view.png');
+      await a.screenshot({ path: screenshot });
+      console.log(`web client screenshot: ${screenshot}`);
+    },
+    STEP,
+  );
 
-  it('loads history 15 at a time when scrolling up, keeping the scroll position, back to the first message', async () => {
-    const a = alice.page;
-    // B makes a group with A and writes 40 messages through the REST API.
-    const b = await login(svc.url, bobName);
-    const aliceId = (await login(svc.url, aliceName)).id;
-    const group = await request(svc.url).post('/api/chats').set(b.auth).send({ type: 'group', title: 'History club', memberIds: [aliceId] });
-    expect({ status: group.status, body: group.body }).toMatchObject({ status: 201 });
-    for (let i = 1; i <= 40; i++) {
-      const res = await request(svc.url)
-        .post(`/api/chats/${group.body.id}/messages`)
+  it(
+    'loads history 15 at a time when scrolling up, keeping the scroll position, back to the first message',
+    async () => {
+      const a = alice.page;
+      // B makes a group with A and writes 40 messages through the REST API.
+      const b = await login(svc.url, bobName);
+      const aliceId = (await login(svc.url, aliceName)).id;
+      const group = await request(svc.url)
+        .post('/api/chats')
         .set(b.auth)
-        .send({ clientId: randomUUID(), text: `history ${String(i).padStart(2, '0')}` });
-      expect({ status: res.status, body: res.body }).toMatchObject({ status: 201 });
-    }
-    const item = a.locator(`.chat-item[data-chat-id="${group.body.id}"]`);
-    await expectText(item.locator('.badge'), '41 unread'); // the 40 and the group's creation
-    await item.click();
-    await expectText(lastMessage(a, 'other').locator('.text'), 'history 40');
-    await expectCount(a.locator('#messages li.msg'), 15);
+        .send({ type: 'group', title: 'History club', memberIds: [aliceId] });
+      expect({ status: group.status, body: group.body }).toMatchObject({ status: 201 });
+      for (let i = 1; i <= 40; i++) {
+        const res = await request(svc.url)
+          .post(`/api/chats/${group.body.id}/messages`)
+          .set(b.auth)
+          .send({ clientId: randomUUID(), text: `history ${String(i).padStart(2, '0')}` });
+        expect({ status: res.status, body: res.body }).toMatchObject({ status: 201 });
+      }
+      const item = a.locator(`.chat-item[data-chat-id="${group.body.id}"]`);
+      await expectText(item.locator('.badge'), '41 unread'); // the 40 and the group's creation
+      await item.click();
+      await expectText(lastMessage(a, 'other').locator('.text'), 'history 40');
+      await expectCount(a.locator('#messages li.msg'), 15);
 
-    // Scroll to the top: the next 15 go in above, and what was on top stays where it was.
-    // (Without that, the old first message would end up 15 messages further down.)
-    const firstSeq = await a.getAttribute('#messages li.msg >> nth=0', 'data-seq');
-    const scroller = a.locator('#messages-scroll');
-    await scroller.evaluate((el: any) => (el.scrollTop = 0));
-    await expectCount(a.locator('#messages li.msg'), 30);
-    const offset = await a.locator(`#messages li[data-seq="${firstSeq}"]`).evaluate(
-      (el: any) => el.getBoundingClientRect().top - el.closest('#messages-scroll').getBoundingClientRect().top,
-    );
-    expect(offset).toBeGreaterThanOrEqual(0);
-    expect(offset).toBeLessThan(80);
-    expect(await scroller.evaluate((el: any) => el.scrollTop)).toBeGreaterThan(300);
+      // Scroll to the top: the next 15 go in above, and what was on top stays where it was.
+      // (Without that, the old first message would end up 15 messages further down.)
+      const firstSeq = await a.getAttribute('#messages li.msg >> nth=0', 'data-seq');
+      const scroller = a.locator('#messages-scroll');
+      await scroller.evaluate((el: any) => (el.scrollTop = 0));
+      await expectCount(a.locator('#messages li.msg'), 30);
+      const offset = await a
+        .locator(`#messages li[data-seq="${firstSeq}"]`)
+        .evaluate((el: any) => el.getBoundingClientRect().top - el.closest('#messages-scroll').getBoundingClientRect().top);
+      expect(offset).toBeGreaterThanOrEqual(0);
+      expect(offset).toBeLessThan(80);
+      expect(await scroller.evaluate((el: any) => el.scrollTop)).toBeGreaterThan(300);
 
-    // Keep scrolling up until the beginning: the first message and the group's creation.
-    await a.waitForFunction(
-      () => {
-        const d = (globalThis as any).document;
-        d.querySelector('#messages-scroll').scrollTop = 0;
-        return d.querySelector('#messages li[data-seq="1"]') !== null;
-      },
-      null,
-      { polling: 250, timeout: 60_000 },
-    );
-    await expectText(a.locator('#messages li.msg.other .text').first(), 'history 01');
-    await expectCount(a.locator('#messages li.msg.system').first(), 1);
-    await expectText(a.locator('#history-status'), 'This is the beginning of the conversation.');
-    expect(await a.locator('#messages li.msg').count()).toBe(41);
-  }, STEP);
+      // Keep scrolling up until the beginning: the first message and the group's creation.
+      await a.waitForFunction(
+        () => {
+          const d = (globalThis as any).document;
+          d.querySelector('#messages-scroll').scrollTop = 0;
+          return d.querySelector('#messages li[data-seq="1"]') !== null;
+        },
+        null,
+        { polling: 250, timeout: 60_000 },
+      );
+      await expectText(a.locator('#messages li.msg.other .text').first(), 'history 01');
+      await expectCount(a.locator('#messages li.msg.system').first(), 1);
+      await expectText(a.locator('#history-status'), 'This is the beginning of the conversation.');
+      expect(await a.locator('#messages li.msg').count()).toBe(41);
+    },
+    STEP,
+  );
 
-  it('pins and unpins a chat, answers /who, deletes for everyone, forwards; one pane at a time on a phone', async () => {
-    const a = alice.page;
-    const b = bob.page;
-    // Open the direct chat; pin it: it goes on top with a pin mark.
-    await a.click(`.chat-item[data-chat-id="${directChatId}"]`);
-    await a.click('#pin-btn');
-    await expectAttribute(a.locator('#pin-btn'), 'aria-pressed', 'true');
-    await expectAttribute(a.locator('.chat-item').first(), 'data-chat-id', directChatId);
-    await expectCount(a.locator('.chat-item').first().locator('.pinned-mark'), 1);
-    await a.click('#pin-btn');
-    await expectAttribute(a.locator('#pin-btn'), 'aria-pressed', 'false');
+  it(
+    'pins and unpins a chat, answers /who, deletes for everyone, forwards; one pane at a time on a phone',
+    async () => {
+      const a = alice.page;
+      const b = bob.page;
+      // Open the direct chat; pin it: it goes on top with a pin mark.
+      await a.click(`.chat-item[data-chat-id="${directChatId}"]`);
+      await a.click('#pin-btn');
+      await expectAttribute(a.locator('#pin-btn'), 'aria-pressed', 'true');
+      await expectAttribute(a.locator('.chat-item').first(), 'data-chat-id', directChatId);
+      await expectCount(a.locator('.chat-item').first().locator('.pinned-mark'), 1);
+      await a.click('#pin-btn');
+      await expectAttribute(a.locator('#pin-btn'), 'aria-pressed', 'false');
 
-    // A command: the answer shows briefly; nothing is stored.
-    const count = await a.locator('#messages li.msg').count();
-    await a.fill('#message-input', '/who');
-    await a.press('#message-input', 'Enter');
-    await expectTextContaining(a.locator('#notice'), `@${bobName}`);
-    await expectTextContaining(a.locator('#notice'), `@${aliceName}`);
-    expect(await a.locator('#messages li.msg').count()).toBe(count);
+      // A command: the answer shows briefly; nothing is stored.
+      const count = await a.locator('#messages li.msg').count();
+      await a.fill('#message-input', '/who');
+      await a.press('#message-input', 'Enter');
+      await expectTextContaining(a.locator('#notice'), `@${bobName}`);
+      await expectTextContaining(a.locator('#notice'), `@${aliceName}`);
+      expect(await a.locator('#messages li.msg').count()).toBe(count);
 
-    // Delete for everyone: B sees the tombstone.
-    await a.fill('#message-input', 'oops, wrong chat');
-    await a.press('#message-input', 'Enter');
-    await expectText(lastMessage(b, 'other').locator('.text'), 'oops, wrong chat');
-    await lastMessage(a, 'own').hover();
-    await lastMessage(a, 'own').locator('.msg-actions').click();
-    await a.click('#delete-all-btn');
-    await expectText(lastMessage(a, 'own').locator('.text'), 'This message was deleted');
-    await expectText(lastMessage(b, 'other').locator('.text'), 'This message was deleted');
+      // Delete for everyone: B sees the tombstone.
+      await a.fill('#message-input', 'oops, wrong chat');
+      await a.press('#message-input', 'Enter');
+      await expectText(lastMessage(b, 'other').locator('.text'), 'oops, wrong chat');
+      await lastMessage(a, 'own').hover();
+      await lastMessage(a, 'own').locator('.msg-actions').click();
+      await a.click('#delete-all-btn');
+      await expectText(lastMessage(a, 'own').locator('.text'), 'This message was deleted');
+      await expectText(lastMessage(b, 'other').locator('.text'), 'This message was deleted');
 
-    // Forward B's first message into the group.
-    await a.locator('#messages li.msg.other').first().hover();
-    await a.locator('#messages li.msg.other .msg-actions').first().click();
-    await a.click('#forward-msg-btn');
-    await a.click('#forward-list button:text-is("History club")');
-    await expectTextContaining(a.locator('#notice'), 'Forwarded to History club');
-    await b.click('.chat-item:has-text("History club")');
-    await expectText(lastMessage(b, 'other').locator('.forwarded'), ' Forwarded from You');
-    await expectText(lastMessage(b, 'other').locator('.text'), 'Hi Alice,\nhow are you?');
+      // Forward B's first message into the group.
+      await a.locator('#messages li.msg.other').first().hover();
+      await a.locator('#messages li.msg.other .msg-actions').first().click();
+      await a.click('#forward-msg-btn');
+      await a.click('#forward-list button:text-is("History club")');
+      await expectTextContaining(a.locator('#notice'), 'Forwarded to History club');
+      await b.click('.chat-item:has-text("History club")');
+      await expectText(lastMessage(b, 'other').locator('.forwarded'), ' Forwarded from You');
+      await expectText(lastMessage(b, 'other').locator('.text'), 'Hi Alice,\nhow are you?');
 
-    // A phone-sized screen: the chat alone, the back button returns to the list.
-    await a.setViewportSize({ width: 390, height: 760 });
-    await a.locator('#sidebar').waitFor({ state: 'hidden' });
-    await a.click('#back-btn');
-    await a.locator('#sidebar').waitFor({ state: 'visible' });
-    await a.locator('#chat-pane').waitFor({ state: 'hidden' });
-    await a.click(`.chat-item[data-chat-id="${directChatId}"]`);
-    await a.locator('#chat-pane').waitFor({ state: 'visible' });
-    mkdirSync(OUTPUT_DIR, { recursive: true });
-    await a.screenshot({ path: join(OUTPUT_DIR, 'chat-view-phone.png') });
-    await a.setViewportSize({ width: 1100, height: 720 });
-  }, STEP);
+      // A phone-sized screen: the chat alone, the back button returns to the list.
+      await a.setViewportSize({ width: 390, height: 760 });
+      await a.locator('#sidebar').waitFor({ state: 'hidden' });
+      await a.click('#back-btn');
+      await a.locator('#sidebar').waitFor({ state: 'visible' });
+      await a.locator('#chat-pane').waitFor({ state: 'hidden' });
+      await a.click(`.chat-item[data-chat-id="${directChatId}"]`);
+      await a.locator('#chat-pane').waitFor({ state: 'visible' });
+      mkdirSync(OUTPUT_DIR, { recursive: true });
+      await a.screenshot({ path: join(OUTPUT_DIR, 'chat-view-phone.png') });
+      await a.setViewportSize({ width: 1100, height: 720 });
+    },
+    STEP,
+  );
 
-  it('creates a group in the UI; deletes it for me until a new message brings it back; logs out and in', async () => {
-    const a = alice.page;
-    const b = bob.page;
-    await a.click('#new-group-btn');
-    await a.fill('#group-title', 'Weekend plans');
-    await a.fill('#group-members', `@${bobName}`);
-    await a.click('#group-form button[type="submit"]');
-    await expectText(a.locator('#chat-title'), 'Weekend plans');
-    await expectText(a.locator('#chat-subtitle'), '2 members');
-    const groupId = (await a.getAttribute('.chat-item[aria-current="true"]', 'data-chat-id'))!;
-    const bobItem = b.locator(`.chat-item[data-chat-id="${groupId}"]`);
-    await expectText(bobItem.locator('.chat-item-title'), 'Weekend plans');
+  it(
+    'creates a group in the UI; deletes it for me until a new message brings it back; logs out and in',
+    async () => {
+      const a = alice.page;
+      const b = bob.page;
+      await a.click('#new-group-btn');
+      await a.fill('#group-title', 'Weekend plans');
+      await a.fill('#group-members', `@${bobName}`);
+      await a.click('#group-form button[type="submit"]');
+      await expectText(a.locator('#chat-title'), 'Weekend plans');
+      await expectText(a.locator('#chat-subtitle'), '2 members');
+      const groupId = (await a.getAttribute('.chat-item[aria-current="true"]', 'data-chat-id'))!;
+      const bobItem = b.locator(`.chat-item[data-chat-id="${groupId}"]`);
+      await expectText(bobItem.locator('.chat-item-title'), 'Weekend plans');
 
-    await a.click('#delete-chat-btn');
-    await a.click('#confirm-ok');
-    await expectCount(a.locator(`.chat-item[data-chat-id="${groupId}"]`), 0);
-    await a.waitForSelector('#chat-placeholder:not([hidden])');
-    await bobItem.click();
-    await b.fill('#message-input', 'Saturday?');
-    await b.press('#message-input', 'Enter');
-    const aliceItem = a.locator(`.chat-item[data-chat-id="${groupId}"]`);
-    await expectText(aliceItem.locator('.chat-item-preview'), 'Saturday?');
-    await expectText(aliceItem.locator('.badge'), '1 unread');
+      await a.click('#delete-chat-btn');
+      await a.click('#confirm-ok');
+      await expectCount(a.locator(`.chat-item[data-chat-id="${groupId}"]`), 0);
+      await a.waitForSelector('#chat-placeholder:not([hidden])');
+      await bobItem.click();
+      await b.fill('#message-input', 'Saturday?');
+      await b.press('#message-input', 'Enter');
+      const aliceItem = a.locator(`.chat-item[data-chat-id="${groupId}"]`);
+      await expectText(aliceItem.locator('.chat-item-preview'), 'Saturday?');
+      await expectText(aliceItem.locator('.badge'), '1 unread');
 
-    await a.click('#logout-btn');
-    await a.waitForSelector('#auth-view:not([hidden])');
-    expect(await a.evaluate(() => (globalThis as any).localStorage.getItem('chat.session'))).toBeNull();
-    await a.fill('#auth-username', aliceName);
-    await a.fill('#auth-password', 'wrong password');
-    await a.click('#auth-submit');
-    await expectText(a.locator('#auth-error'), 'Wrong username or password.');
-    await a.fill('#auth-password', 'correct horse battery');
-    await a.click('#auth-submit');
-    await a.waitForSelector('#conn-status[data-state="online"]');
-    await expectText(aliceItem.locator('.chat-item-preview'), 'Saturday?');
-    await expectCount(a.locator(`.chat-item[data-chat-id="${directChatId}"]`), 1);
-  }, STEP);
+      await a.click('#logout-btn');
+      await a.waitForSelector('#auth-view:not([hidden])');
+      expect(await a.evaluate(() => (globalThis as any).localStorage.getItem('chat.session'))).toBeNull();
+      await a.fill('#auth-username', aliceName);
+      await a.fill('#auth-password', 'wrong password');
+      await a.click('#auth-submit');
+      await expectText(a.locator('#auth-error'), 'Wrong username or password.');
+      await a.fill('#auth-password', 'correct horse battery');
+      await a.click('#auth-submit');
+      await a.waitForSelector('#conn-status[data-state="online"]');
+      await expectText(aliceItem.locator('.chat-item-preview'), 'Saturday?');
+      await expectCount(a.locator(`.chat-item[data-chat-id="${directChatId}"]`), 1);
+    },
+    STEP,
+  );
 
-  it('after a 401, refreshes the token once and retries; the refresh token rotates', async () => {
-    const a = alice.page;
-    const before = await a.evaluate(() => JSON.parse((globalThis as any).localStorage.getItem('chat.session')));
-    await a.evaluate((s: any) => (globalThis as any).localStorage.setItem('chat.session', JSON.stringify({ ...s, accessToken: 'expired' })), before);
-    await a.click('#new-direct-btn');
-    await a.fill('#direct-search', bobName);
-    await a.waitForSelector(`#direct-results button[data-username="${bobName}"]`);
-    await a.keyboard.press('Escape');
-    const after = await a.evaluate(() => JSON.parse((globalThis as any).localStorage.getItem('chat.session')));
-    expect(after.accessToken).not.toBe('expired');
-    expect(after.refreshToken).not.toBe(before.refreshToken);
-    expect((await request(svc.url).get('/api/users/me').set({ Authorization: `Bearer ${after.accessToken}` })).status).toBe(200);
-  }, STEP);
+  it(
+    'after a 401, refreshes the token once and retries; the refresh token rotates',
+    async () => {
+      const a = alice.page;
+      const before = await a.evaluate(() => JSON.parse((globalThis as any).localStorage.getItem('chat.session')));
+      await a.evaluate(
+        (s: any) => (globalThis as any).localStorage.setItem('chat.session', JSON.stringify({ ...s, accessToken: 'expired' })),
+        before,
+      );
+      await a.click('#new-direct-btn');
+      await a.fill('#direct-search', bobName);
+      await a.waitForSelector(`#direct-results button[data-username="${bobName}"]`);
+      await a.keyboard.press('Escape');
+      const after = await a.evaluate(() => JSON.parse((globalThis as any).localStorage.getItem('chat.session')));
+      expect(after.accessToken).not.toBe('expired');
+      expect(after.refreshToken).not.toBe(before.refreshToken);
+      expect(
+        (
+          await request(svc.url)
+            .get('/api/users/me')
+            .set({ Authorization: `Bearer ${after.accessToken}` })
+        ).status,
+      ).toBe(200);
+    },
+    STEP,
+  );
 
-  it('reconnects by itself after a restart and catches up on what it missed', async () => {
-    const a = alice.page;
-    await a.click(`.chat-item[data-chat-id="${directChatId}"]`);
-    await expectAttribute(a.locator('#conn-status'), 'data-state', 'online');
-    // A second instance on the same database (no Redis: its events never reach A's socket).
-    const other = await spawnService({ DATABASE_URL: svc.databaseUrl });
-    try {
-      await svc.stop();
-      await expectAttribute(a.locator('#conn-status'), 'data-state', 'offline');
-      const b = await login(other.url, bobName);
-      const res = await request(other.url)
-        .post(`/api/chats/${directChatId}/messages`)
-        .set(b.auth)
-        .send({ clientId: randomUUID(), text: 'sent while you were away' });
-      expect({ status: res.status, body: res.body }).toMatchObject({ status: 201 });
-      restarted = await spawnService({ DATABASE_URL: svc.databaseUrl }, svc.port);
-    } finally {
-      await other.stop();
-    }
-    await expectAttribute(a.locator('#conn-status'), 'data-state', 'online', 60_000);
-    await expectText(lastMessage(a, 'other').locator('.text'), 'sent while you were away');
-    // And live traffic flows again.
-    await bob.page.waitForSelector('#conn-status[data-state="online"]', { timeout: 60_000 });
-    await bob.page.click(`.chat-item[data-chat-id="${directChatId}"]`);
-    await bob.page.fill('#message-input', 'welcome back');
-    await bob.page.press('#message-input', 'Enter');
-    await expectText(lastMessage(a, 'other').locator('.text'), 'welcome back');
-  }, STEP);
+  it(
+    'reconnects by itself after a restart and catches up on what it missed',
+    async () => {
+      const a = alice.page;
+      await a.click(`.chat-item[data-chat-id="${directChatId}"]`);
+      await expectAttribute(a.locator('#conn-status'), 'data-state', 'online');
+      // A second instance on the same database (no Redis: its events never reach A's socket).
+      const other = await spawnService({ DATABASE_URL: svc.databaseUrl });
+      try {
+        await svc.stop();
+        await expectAttribute(a.locator('#conn-status'), 'data-state', 'offline');
+        const b = await login(other.url, bobName);
+        const res = await request(other.url)
+          .post(`/api/chats/${directChatId}/messages`)
+          .set(b.auth)
+          .send({ clientId: randomUUID(), text: 'sent while you were away' });
+        expect({ status: res.status, body: res.body }).toMatchObject({ status: 201 });
+        restarted = await spawnService({ DATABASE_URL: svc.databaseUrl }, svc.port);
+      } finally {
+        await other.stop();
+      }
+      await expectAttribute(a.locator('#conn-status'), 'data-state', 'online', 60_000);
+      await expectText(lastMessage(a, 'other').locator('.text'), 'sent while you were away');
+      // And live traffic flows again.
+      await bob.page.waitForSelector('#conn-status[data-state="online"]', { timeout: 60_000 });
+      await bob.page.click(`.chat-item[data-chat-id="${directChatId}"]`);
+      await bob.page.fill('#message-input', 'welcome back');
+      await bob.page.press('#message-input', 'Enter');
+      await expectText(lastMessage(a, 'other').locator('.text'), 'welcome back');
+    },
+    STEP,
+  );
 
   it('saw no uncaught errors and no Content-Security-Policy violations', () => {
     expect(alice.problems).toEqual([]);

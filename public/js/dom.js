@@ -95,7 +95,12 @@ export function uuid() {
 // Line icons (24×24, stroked with currentColor): no icon font, no emoji font needed.
 const ICONS = {
   edit: ['M12 20h9', 'M16.5 3.5a2.1 2.1 0 0 1 3 3L7 19l-4 1 1-4Z'],
-  users: ['M17 21v-2a4 4 0 0 0-4-4H5a4 4 0 0 0-4 4v2', 'M9 3a4 4 0 1 0 0 8a4 4 0 1 0 0-8', 'M23 21v-2a4 4 0 0 0-3-3.87', 'M16 3.13a4 4 0 0 1 0 7.75'],
+  users: [
+    'M17 21v-2a4 4 0 0 0-4-4H5a4 4 0 0 0-4 4v2',
+    'M9 3a4 4 0 1 0 0 8a4 4 0 1 0 0-8',
+    'M23 21v-2a4 4 0 0 0-3-3.87',
+    'M16 3.13a4 4 0 0 1 0 7.75',
+  ],
   logout: ['M9 21H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h4', 'm16 17 5-5-5-5', 'M21 12H9'],
   back: ['M19 12H5', 'm12 19-7-7 7-7'],
   pin: ['M12 17v5', 'M9 3h6', 'M10 3v6l-3 5h10l-3-5V3'],

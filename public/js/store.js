@@ -217,7 +217,12 @@ function putChat(summary) {
   // Summaries and live messages race: a summary older than what is already known (a lower lastSeq)
   // must not take back the messages counted since.
   if (prev && prev.lastSeq > chat.lastSeq) {
-    Object.assign(chat, { lastSeq: prev.lastSeq, lastMessage: prev.lastMessage, lastActivityAt: prev.lastActivityAt, unreadCount: prev.unreadCount });
+    Object.assign(chat, {
+      lastSeq: prev.lastSeq,
+      lastMessage: prev.lastMessage,
+      lastActivityAt: prev.lastActivityAt,
+      unreadCount: prev.unreadCount,
+    });
   }
   state.chats.set(chat.id, chat);
   if (members) setMembers(chat.id, members);
@@ -383,9 +388,7 @@ export async function createGroup(title, userIds) {
 const deliveredSent = new Map(); // chatId → highest delivered seq announced
 
 function cursor(type, chatId, seq) {
-  const req = socket?.connected()
-    ? socket.call(`message:${type}`, { chatId, seq })
-    : api('POST', `/api/chats/${chatId}/${type}`, { seq });
+  const req = socket?.connected() ? socket.call(`message:${type}`, { chatId, seq }) : api('POST', `/api/chats/${chatId}/${type}`, { seq });
   req.catch(() => {});
 }
 
@@ -564,7 +567,10 @@ function typingChanged(chatId, userId, isTyping) {
   clearTimeout(timers?.get(userId));
   if (isTyping) {
     if (!timers) state.typing.set(chatId, (timers = new Map()));
-    timers.set(userId, setTimeout(() => typingChanged(chatId, userId, false), TYPING_TIMEOUT_MS));
+    timers.set(
+      userId,
+      setTimeout(() => typingChanged(chatId, userId, false), TYPING_TIMEOUT_MS),
+    );
   } else {
     timers?.delete(userId);
   }

@@ -62,7 +62,12 @@ export class AttachmentsController {
   @ApiResponse({ status: 304, description: 'not modified (If-None-Match matched the ETag)' })
   @ApiResponse({ status: 416, description: 'range not satisfiable', type: ErrorResponseDto })
   @ApiErrors(400, 404)
-  async download(@CurrentUser() caller: AuthUser, @Param('id', uuidPipe) id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async download(
+    @CurrentUser() caller: AuthUser,
+    @Param('id', uuidPipe) id: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     const answer = await this.attachments.download(caller, id, {
       range: header(req, 'range'),
       ifRange: header(req, 'if-range'),
@@ -71,7 +76,8 @@ export class AttachmentsController {
     });
     res.status(answer.status);
     for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
-    if (answer.body) pipeline(answer.body, res, () => undefined); // an error midway cuts the response
+    if (answer.body)
+      pipeline(answer.body, res, () => undefined); // an error midway cuts the response
     else if (answer.error) res.json(answer.error);
     else res.end();
   }

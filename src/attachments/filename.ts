@@ -23,7 +23,11 @@ export function sanitizeFilename(raw: string | undefined | null): string {
     const dot = name.lastIndexOf('.');
     const ext = dot > 0 ? [...name.slice(dot)] : [];
     const keep = ext.length > 1 && ext.length <= 16 ? ext : [];
-    name = (points.slice(0, FILENAME_MAX - keep.length).join('').trimEnd() + keep.join(''));
+    name =
+      points
+        .slice(0, FILENAME_MAX - keep.length)
+        .join('')
+        .trimEnd() + keep.join('');
   }
   return name || DEFAULT_FILENAME;
 }

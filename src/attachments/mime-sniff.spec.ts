@@ -1,6 +1,7 @@
 import { OCTET_STREAM, sniffMime } from './mime-sniff';
 
-const b = (...parts: Array<string | number[]>) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
+const b = (...parts: Array<string | number[]>) =>
+  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
 const pad = (buf: Buffer, n = 64) => Buffer.concat([buf, Buffer.alloc(Math.max(0, n - buf.length), 0x41)]);
 
 describe('sniffMime', () => {

@@ -56,7 +56,10 @@ const RULES: Rule[] = [
   { mime: 'image/webp', bytes: [...ascii('RIFF'), null, null, null, null, ...ascii('WEBP')] },
   { mime: 'audio/wav', bytes: [...ascii('RIFF'), null, null, null, null, ...ascii('WAVE')] },
   { mime: 'video/x-msvideo', bytes: [...ascii('RIFF'), null, null, null, null, ...ascii('AVI ')] },
-  { mime: 'image/bmp', test: (h) => matchesAt(h, 0, ascii('BM')) && h.length >= 18 && h.readUInt32LE(14) >= 12 && h.readUInt32LE(14) <= 124 },
+  {
+    mime: 'image/bmp',
+    test: (h) => matchesAt(h, 0, ascii('BM')) && h.length >= 18 && h.readUInt32LE(14) >= 12 && h.readUInt32LE(14) <= 124,
+  },
   { mime: 'image/tiff', bytes: [0x49, 0x49, 0x2a, 0x00] },
   { mime: 'image/tiff', bytes: [0x4d, 0x4d, 0x00, 0x2a] },
   { mime: 'image/x-icon', bytes: [0x00, 0x00, 0x01, 0x00] },

@@ -68,7 +68,10 @@ export function receiveSingleFile<T>(
         return;
       }
       work.then(
-        (handled) => discard(handled).catch(() => undefined).then(() => reject(err)),
+        (handled) =>
+          discard(handled)
+            .catch(() => undefined)
+            .then(() => reject(err)),
         (workErr) => reject(workErr instanceof AppException ? workErr : err),
       );
     };

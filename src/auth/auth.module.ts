@@ -21,7 +21,11 @@ import { TokensService } from './tokens.service';
       inject: [APP_CONFIG],
       // A KeyObject, not a string: jsonwebtoken would first try (and fail) to parse a string as a public
       // key on every verify, which cost ~0.5 ms per request or handshake.
-      useFactory: (config: AppConfig) => ({ secret: createSecretKey(Buffer.from(config.jwtSecret)), signOptions: { algorithm: 'HS256' }, verifyOptions: { algorithms: ['HS256'] } }),
+      useFactory: (config: AppConfig) => ({
+        secret: createSecretKey(Buffer.from(config.jwtSecret)),
+        signOptions: { algorithm: 'HS256' },
+        verifyOptions: { algorithms: ['HS256'] },
+      }),
     }),
     ThrottlerModule.forRootAsync({
       inject: [APP_CONFIG],

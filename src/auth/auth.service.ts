@@ -12,7 +12,6 @@ import { AuthResponseDto, LoginDto, RefreshDto, RegisterDto } from './dto/auth.d
 import { SessionsRepository } from './sessions.repository';
 import { TokensService, hashToken } from './tokens.service';
 
-
 const INVALID_CREDENTIALS = () => new AppException(401, 'INVALID_CREDENTIALS', 'wrong username or password');
 
 @Injectable()

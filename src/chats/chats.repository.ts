@@ -145,13 +145,16 @@ export class ChatsRepository {
   }
 
   /** Moves a member's cursor forward only (never past the last message); returns the new value when it moved. */
-  async advanceCursor(chatId: string, userId: string, kind: 'read' | 'delivered', seq: number): Promise<{ read: number; delivered: number } | null> {
+  async advanceCursor(
+    chatId: string,
+    userId: string,
+    kind: 'read' | 'delivered',
+    seq: number,
+  ): Promise<{ read: number; delivered: number } | null> {
     const target = 'LEAST($3, c.last_seq)';
     // Reading implies delivery, so a read also moves the delivered cursor.
     const set =
-      kind === 'read'
-        ? `read_seq = ${target}, delivered_seq = GREATEST(cm.delivered_seq, ${target})`
-        : `delivered_seq = ${target}`;
+      kind === 'read' ? `read_seq = ${target}, delivered_seq = GREATEST(cm.delivered_seq, ${target})` : `delivered_seq = ${target}`;
     // For UPDATE … RETURNING, TypeORM's query() answers [rows, affectedCount].
     const [rows]: [Array<{ read_seq: number; delivered_seq: number }>, number] = await this.dataSource.query(
       `UPDATE chat_members cm SET ${set}
@@ -168,7 +171,12 @@ export class ChatsRepository {
    * activity. The last visible message, unread count and direct peer come from LATERAL subqueries on
    * the (chat_id, seq) index, so the cost is per page, never a query per chat.
    */
-  async findListPage(userId: string, limit: number, cursor: ChatListCursor | null, chatIds?: string[]): Promise<{ rows: ChatListRow[]; hasMore: boolean }> {
+  async findListPage(
+    userId: string,
+    limit: number,
+    cursor: ChatListCursor | null,
+    chatIds?: string[],
+  ): Promise<{ rows: ChatListRow[]; hasMore: boolean }> {
     const params: unknown[] = [userId, limit + 1];
     let where = 'cm.user_id = $1';
     if (chatIds) {

@@ -77,7 +77,8 @@ export class ChatsService {
   }
 
   private async createDirect(caller: AuthUser, peerId: string): Promise<{ created: boolean; chat: ChatDetailDto }> {
-    if (peerId === caller.userId) throw AppException.validation('a direct chat needs another user', [{ field: 'userId', message: 'must not be yourself' }]);
+    if (peerId === caller.userId)
+      throw AppException.validation('a direct chat needs another user', [{ field: 'userId', message: 'must not be yourself' }]);
     const directKey = [caller.userId, peerId].sort().join(':');
     const existing = await this.chats.findDirectByKey(directKey);
     if (existing) return { created: false, chat: await this.detail(caller, existing.id) };
@@ -205,7 +206,11 @@ export class ChatsService {
       if (!added.length) return null;
       if (current.size + added.length > this.config.chatMaxMembers) throw this.memberLimit();
       await this.requireUsers(added, manager);
-      await this.chats.insertMembers(manager, chatId, added.map((userId) => ({ userId, role: 'member' as const })));
+      await this.chats.insertMembers(
+        manager,
+        chatId,
+        added.map((userId) => ({ userId, role: 'member' as const })),
+      );
       await this.chats.setMemberCount(manager, chatId, current.size + added.length);
       const names = await this.usernames([caller.userId, ...added], manager);
       const stored = await this.messages.insertSystemMessage(

@@ -15,7 +15,5 @@ export class ErrorResponseDto {
 
 /** Documents the error answers of a route: `ApiErrors(400, 404)` — each with the contract's body. */
 export function ApiErrors(...statuses: number[]) {
-  return applyDecorators(
-    ...statuses.map((status) => ApiResponse({ status, type: ErrorResponseDto, description: `error (${status})` })),
-  );
+  return applyDecorators(...statuses.map((status) => ApiResponse({ status, type: ErrorResponseDto, description: `error (${status})` })));
 }

@@ -27,7 +27,9 @@ function isDatabaseDown(err: unknown): boolean {
   if (e.driverError && isDatabaseDown(e.driverError)) return true;
   if (e.code && (DB_UNAVAILABLE_CODES.has(e.code) || NET_ERRORS.has(e.code))) return true;
   const msg = e.message ?? '';
-  return /Connection terminated|connection timeout|Connection is not established|Cannot connect|terminating connection|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(msg);
+  return /Connection terminated|connection timeout|Connection is not established|Cannot connect|terminating connection|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    msg,
+  );
 }
 
 /**
@@ -40,9 +42,7 @@ export function toAppException(err: unknown): { error: AppException; internal: b
     const status = err.getStatus();
     const response = err.getResponse();
     const message =
-      typeof response === 'object' && response && 'message' in response
-        ? String((response as { message: unknown }).message)
-        : err.message;
+      typeof response === 'object' && response && 'message' in response ? String((response as { message: unknown }).message) : err.message;
     const code = HTTP_CODES[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST');
     return { error: new AppException(status, code, status === 429 ? 'too many requests' : message), internal: status >= 500 };
   }

@@ -8,7 +8,14 @@ import pinoHttp from 'pino-http';
 export const rootLogger = pino({
   level: process.env.LOG_LEVEL ?? 'info',
   redact: {
-    paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.refreshToken', '*.accessToken'],
+    paths: [
+      'req.headers.authorization',
+      'req.headers.cookie',
+      'res.headers["set-cookie"]',
+      '*.password',
+      '*.refreshToken',
+      '*.accessToken',
+    ],
     censor: '[redacted]',
   },
 });

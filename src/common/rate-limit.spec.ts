@@ -77,7 +77,11 @@ describe('RateLimit', () => {
       error = err;
     }
     expect(error).toBeInstanceOf(AppException);
-    expect((error as AppException).toBody()).toEqual({ statusCode: 429, code: 'RATE_LIMITED', message: 'too many messages; try again in 1 s' });
+    expect((error as AppException).toBody()).toEqual({
+      statusCode: 429,
+      code: 'RATE_LIMITED',
+      message: 'too many messages; try again in 1 s',
+    });
     expect(build).toHaveBeenCalledTimes(1);
   });
 });

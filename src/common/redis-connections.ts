@@ -41,10 +41,7 @@ export class RedisConnections implements OnApplicationShutdown {
 
   async ping(): Promise<void> {
     const client = await this.command();
-    await Promise.race([
-      client.ping(),
-      new Promise((_, fail) => setTimeout(() => fail(new Error('redis ping timed out')), 2000)),
-    ]);
+    await Promise.race([client.ping(), new Promise((_, fail) => setTimeout(() => fail(new Error('redis ping timed out')), 2000))]);
   }
 
   async onApplicationShutdown() {

@@ -16,8 +16,7 @@ export function CodePointLength(min: number, max: number, options?: ValidationOp
       propertyName: propertyName as string,
       options: { message: `$property must be ${min}–${max} characters long`, ...options },
       validator: {
-        validate: (value: unknown) =>
-          typeof value === 'string' && codePointLength(value) >= min && codePointLength(value) <= max,
+        validate: (value: unknown) => typeof value === 'string' && codePointLength(value) >= min && codePointLength(value) <= max,
       },
     });
 }

@@ -15,12 +15,7 @@ export function messageStatus(seq: number, others: OthersCursors): MessageStatus
 }
 
 /** The contract's Message as `viewerId` sees it. */
-export function toMessageDto(
-  message: Message,
-  attachments: AttachmentDto[],
-  viewerId: string,
-  others: OthersCursors,
-): MessageDto {
+export function toMessageDto(message: Message, attachments: AttachmentDto[], viewerId: string, others: OthersCursors): MessageDto {
   const deleted = message.deletedAt !== null;
   return {
     id: message.id,

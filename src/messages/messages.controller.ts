@@ -1,5 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiErrors } from '../common/api-errors';
 import { AppException } from '../common/app.exception';
@@ -24,7 +33,8 @@ const seqPipe = new ParseIntPipe({
 });
 
 function validSeq(seq: number): number {
-  if (seq < 1 || seq > 2147483647) throw AppException.validation('seq must be a positive integer', [{ field: 'seq', message: 'out of range' }]);
+  if (seq < 1 || seq > 2147483647)
+    throw AppException.validation('seq must be a positive integer', [{ field: 'seq', message: 'out of range' }]);
   return seq;
 }
 
@@ -76,7 +86,12 @@ export class MessagesController {
   @ApiOperation({ summary: 'Edit your own message' })
   @ApiOkResponse({ type: MessageDto })
   @ApiErrors(400, 403, 404, 422)
-  edit(@CurrentUser() caller: AuthUser, @Param('id', uuidPipe) chatId: string, @Param('seq', seqPipe) seq: number, @Body() dto: EditMessageDto) {
+  edit(
+    @CurrentUser() caller: AuthUser,
+    @Param('id', uuidPipe) chatId: string,
+    @Param('seq', seqPipe) seq: number,
+    @Body() dto: EditMessageDto,
+  ) {
     return this.messages.edit(caller, chatId, validSeq(seq), dto);
   }
 

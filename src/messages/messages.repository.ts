@@ -22,7 +22,14 @@ interface AttachmentRow {
 }
 
 function attachmentFromRow(a: AttachmentRow): AttachmentDto {
-  return { id: a.id, filename: a.filename, mimeType: a.mime_type, size: Number(a.size), sha256: a.sha256, createdAt: a.created_at.toISOString() };
+  return {
+    id: a.id,
+    filename: a.filename,
+    mimeType: a.mime_type,
+    size: Number(a.size),
+    sha256: a.sha256,
+    createdAt: a.created_at.toISOString(),
+  };
 }
 
 @Injectable()
@@ -110,7 +117,9 @@ export class MessagesRepository {
    * stores nothing, when a chat is missing; throws when a sender is not a member (P0404) or a clientId
    * was already used; the caller then stores the items one by one to answer each on its own.
    */
-  async insertTextBatch(items: Array<{ chatId: string; senderId: string; text: string; clientId: string }>): Promise<Array<{ message: Message; memberIds: string[] }> | null> {
+  async insertTextBatch(
+    items: Array<{ chatId: string; senderId: string; text: string; clientId: string }>,
+  ): Promise<Array<{ message: Message; memberIds: string[] }> | null> {
     const rows: Array<Record<string, unknown>> = await this.dataSource.query(
       `WITH input AS (
          SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[]) WITH ORDINALITY AS t(chat_id, sender_id, text, client_id, ord)
@@ -183,15 +192,19 @@ export class MessagesRepository {
    * Puts the sender's own unused uploads on a message, in the order given, and returns them. Returns
    * null (and the caller rolls back) when any id is unknown, someone else's or already used.
    */
-  async attachUploads(manager: EntityManager, messageId: string, uploaderId: string, attachmentIds: string[]): Promise<AttachmentDto[] | null> {
+  async attachUploads(
+    manager: EntityManager,
+    messageId: string,
+    uploaderId: string,
+    attachmentIds: string[],
+  ): Promise<AttachmentDto[] | null> {
     if (!attachmentIds.length) return [];
-    const [claimed]: [AttachmentRow[], number] =
-      await manager.query(
-        `UPDATE attachments SET used_at = now()
+    const [claimed]: [AttachmentRow[], number] = await manager.query(
+      `UPDATE attachments SET used_at = now()
           WHERE id = ANY($1) AND uploader_id = $2 AND used_at IS NULL AND deleted_at IS NULL
           RETURNING id, filename, mime_type, size, sha256, created_at`,
-        [attachmentIds, uploaderId],
-      );
+      [attachmentIds, uploaderId],
+    );
     if (claimed.length !== attachmentIds.length) return null;
     await manager.query(
       `INSERT INTO message_attachments (message_id, attachment_id, position)
@@ -243,14 +256,13 @@ export class MessagesRepository {
   async findAttachments(messageIds: string[]): Promise<Map<string, AttachmentDto[]>> {
     const result = new Map<string, AttachmentDto[]>();
     if (!messageIds.length) return result;
-    const rows: Array<AttachmentRow & { message_id: string }> =
-      await this.dataSource.query(
-        `SELECT ma.message_id, a.id, a.filename, a.mime_type, a.size, a.sha256, a.created_at
+    const rows: Array<AttachmentRow & { message_id: string }> = await this.dataSource.query(
+      `SELECT ma.message_id, a.id, a.filename, a.mime_type, a.size, a.sha256, a.created_at
            FROM message_attachments ma JOIN attachments a ON a.id = ma.attachment_id
           WHERE ma.message_id = ANY($1) AND a.deleted_at IS NULL
           ORDER BY ma.message_id, ma.position`,
-        [messageIds],
-      );
+      [messageIds],
+    );
     for (const r of rows) {
       const list = result.get(r.message_id) ?? [];
       list.push(attachmentFromRow(r));

@@ -14,7 +14,15 @@ import { UsersService } from '../users/users.service';
 import { CommandsService } from './commands/commands.service';
 import { parseText } from './commands/command-parser';
 import { MessageDto } from './dto/message.dto';
-import { CommandAnswerDto, EditMessageDto, ForwardDto, HistoryPageDto, HistoryQuery, ReceiptsDto, SendMessageDto } from './dto/message-requests.dto';
+import {
+  CommandAnswerDto,
+  EditMessageDto,
+  ForwardDto,
+  HistoryPageDto,
+  HistoryQuery,
+  ReceiptsDto,
+  SendMessageDto,
+} from './dto/message-requests.dto';
 import { Message } from './message.entity';
 import { MessageViewsService } from './message-views.service';
 import { toMessageDto } from './message-view';
@@ -112,7 +120,11 @@ export class MessagesService {
     // Nobody else can have read or received it yet: it is "sent" (or "read" when alone in the chat).
     const others = memberIds.length > 1 ? { deliveredSeq: 0, readSeq: 0 } : { deliveredSeq: message.seq, readSeq: message.seq };
     const shaped = toMessageDto(message, attachments, caller.userId, others);
-    this.events.emit(EVENTS.messageCreated, { message: shaped, recipientIds: memberIds, originSocketId: caller.socketId } satisfies MessageEvent);
+    this.events.emit(EVENTS.messageCreated, {
+      message: shaped,
+      recipientIds: memberIds,
+      originSocketId: caller.socketId,
+    } satisfies MessageEvent);
     return { kind: 'message', created: true, message: shaped };
   }
 
@@ -122,7 +134,9 @@ export class MessagesService {
     }
     const limit = query.limit ?? this.config.historyPageSize;
     if (limit > this.config.historyPageMax) {
-      throw AppException.validation(`limit must be at most ${this.config.historyPageMax}`, [{ field: 'limit', message: `at most ${this.config.historyPageMax}` }]);
+      throw AppException.validation(`limit must be at most ${this.config.historyPageMax}`, [
+        { field: 'limit', message: `at most ${this.config.historyPageMax}` },
+      ]);
     }
     const me = await this.chats.requireMember(caller, chatId);
     const page = await this.messages.findHistoryPage({
@@ -194,7 +208,10 @@ export class MessagesService {
     const stored = await this.messages.transaction(async (manager) => {
       const inserted = await this.messages.insertMessages(manager, chatId, copies, caller.userId);
       if (!inserted) throw chatNotFound();
-      await this.messages.copyAttachments(manager, originals.map((m, i) => ({ from: m.id, to: inserted.messages[i].id })));
+      await this.messages.copyAttachments(
+        manager,
+        originals.map((m, i) => ({ from: m.id, to: inserted.messages[i].id })),
+      );
       return inserted.messages;
     });
     return { items: await this.publishAll(EVENTS.messageCreated, stored, caller, target.chatId) };
@@ -214,7 +231,9 @@ export class MessagesService {
       throw new AppException(400, 'MESSAGE_TOO_LONG', `text must be at most ${this.config.messageMaxLength} characters`);
     }
     if (!hasAttachments && (text === null || text.trim() === '')) {
-      throw AppException.validation('a message needs text or attachments', [{ field: 'text', message: 'must contain a non-space character' }]);
+      throw AppException.validation('a message needs text or attachments', [
+        { field: 'text', message: 'must contain a non-space character' },
+      ]);
     }
   }
 

@@ -83,7 +83,10 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
         // Nobody else will: remember when the users of this single instance were last seen.
         const shown = this.localStore.shownUsers();
         const now = shown.filter((s) => (this.local.get(s.userId) ?? 0) > 0);
-        await this.repository.setLastSeenMany(now.map((s) => s.userId), new Date());
+        await this.repository.setLastSeenMany(
+          now.map((s) => s.userId),
+          new Date(),
+        );
         for (const s of shown) if (!now.includes(s)) await this.repository.setLastSeen(s.userId, s.lastSeen);
       }
     } catch (err) {

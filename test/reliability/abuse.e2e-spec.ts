@@ -50,13 +50,20 @@ describe('abuse limits', () => {
       expect(results).toEqual([201, 201, 201, 201, 201]);
       const refused = await sendRest(alice);
       expect(refused.status).toBe(429);
-      expect(refused.body).toEqual({ statusCode: 429, code: 'RATE_LIMITED', message: expect.stringMatching(/^too many messages; try again in \d+ s$/) });
+      expect(refused.body).toEqual({
+        statusCode: 429,
+        code: 'RATE_LIMITED',
+        message: expect.stringMatching(/^too many messages; try again in \d+ s$/),
+      });
       // The same user over a socket: the same bucket.
       const ack = await socket.call('message:send', { chatId, clientId: randomUUID(), text: 'socket' });
       expect(ack).toEqual({ ok: false, error: { statusCode: 429, code: 'RATE_LIMITED', message: expect.any(String) } });
       // Commands and forwards count as sends too.
       expect((await sendRest(alice, '/help')).status).toBe(429);
-      const forward = await request(svc.url).post(`/api/chats/${chatId}/messages/forward`).set(alice.auth).send({ fromChatId: chatId, seqs: [1] });
+      const forward = await request(svc.url)
+        .post(`/api/chats/${chatId}/messages/forward`)
+        .set(alice.auth)
+        .send({ fromChatId: chatId, seqs: [1] });
       expect(forward.status).toBe(429);
       expect(forward.body.code).toBe('RATE_LIMITED');
       // Another user has a bucket of its own.
@@ -80,7 +87,11 @@ describe('abuse limits', () => {
   describe('per-user upload rate (UPLOAD_RATE_PER_MINUTE=3)', () => {
     it('three uploads pass, the fourth is 429 RATE_LIMITED and stores nothing; another user can upload', async () => {
       const carol = await registerUser(svc.url);
-      const upload = (user: TestUser) => request(svc.url).post('/api/attachments').set(user.auth).attach('file', Buffer.alloc(64 * 1024, 1), 'f.bin');
+      const upload = (user: TestUser) =>
+        request(svc.url)
+          .post('/api/attachments')
+          .set(user.auth)
+          .attach('file', Buffer.alloc(64 * 1024, 1), 'f.bin');
       const statuses: number[] = [];
       for (let i = 0; i < 3; i++) statuses.push((await upload(carol)).status);
       expect(statuses).toEqual([201, 201, 201]);

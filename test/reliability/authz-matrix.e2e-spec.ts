@@ -32,7 +32,9 @@ describe('authorization matrix', () => {
 
   const api = () => request(svc.url);
   const call = (r: Route, user: { auth: object }) => {
-    const req = api()[r.method](r.path).set(user.auth as Record<string, string>);
+    const req = api()
+      [r.method](r.path)
+      .set(user.auth as Record<string, string>);
     return r.body ? req.send(r.body) : req;
   };
 
@@ -40,15 +42,23 @@ describe('authorization matrix', () => {
     svc = await startTestService();
     [alice, bob, eve] = [await registerUser(svc.url), await registerUser(svc.url), await registerUser(svc.url)];
     const carol = await registerUser(svc.url);
-    const group = await api().post('/api/chats').set(alice.auth).send({ type: 'group', title: 'private', memberIds: [bob.id, carol.id] });
+    const group = await api()
+      .post('/api/chats')
+      .set(alice.auth)
+      .send({ type: 'group', title: 'private', memberIds: [bob.id, carol.id] });
     groupId = group.body.id;
     systemSeq = group.body.lastSeq;
     directId = (await api().post('/api/chats').set(alice.auth).send({ type: 'direct', userId: bob.id })).body.id;
     eveChatId = (await api().post('/api/chats').set(eve.auth).send({ type: 'direct', userId: carol.id })).body.id;
-    expect((await api().post(`/api/chats/${eveChatId}/messages`).set(eve.auth).send({ clientId: randomUUID(), text: 'eve' })).status).toBe(201);
+    expect((await api().post(`/api/chats/${eveChatId}/messages`).set(eve.auth).send({ clientId: randomUUID(), text: 'eve' })).status).toBe(
+      201,
+    );
     const upload = await api().post('/api/attachments').set(alice.auth).attach('file', Buffer.from('secret bytes'), 'secret.txt');
     attachmentId = upload.body.id;
-    const msg = await api().post(`/api/chats/${groupId}/messages`).set(alice.auth).send({ clientId: randomUUID(), text: 'secret', attachmentIds: [attachmentId] });
+    const msg = await api()
+      .post(`/api/chats/${groupId}/messages`)
+      .set(alice.auth)
+      .send({ clientId: randomUUID(), text: 'secret', attachmentIds: [attachmentId] });
     expect(msg.status).toBe(201);
     seq = msg.body.seq;
   });
@@ -76,8 +86,18 @@ describe('authorization matrix', () => {
       { name: 'POST message', method: 'post', path: `/api/chats/${id}/messages`, body: { clientId: randomUUID(), text: 'hi' } },
       { name: 'POST command', method: 'post', path: `/api/chats/${id}/messages`, body: { clientId: randomUUID(), text: '/who' } },
       { name: 'POST /leave', method: 'post', path: `/api/chats/${id}/messages`, body: { clientId: randomUUID(), text: '/leave' } },
-      { name: 'POST forward into', method: 'post', path: `/api/chats/${id}/messages/forward`, body: { fromChatId: forwardFrom, seqs: [1] } },
-      { name: 'POST forward out of', method: 'post', path: `/api/chats/${forwardInto}/messages/forward`, body: { fromChatId: id, seqs: [s] } },
+      {
+        name: 'POST forward into',
+        method: 'post',
+        path: `/api/chats/${id}/messages/forward`,
+        body: { fromChatId: forwardFrom, seqs: [1] },
+      },
+      {
+        name: 'POST forward out of',
+        method: 'post',
+        path: `/api/chats/${forwardInto}/messages/forward`,
+        body: { fromChatId: id, seqs: [s] },
+      },
       { name: 'PATCH message', method: 'patch', path: `/api/chats/${id}/messages/${s}`, body: { text: 'edited' } },
       { name: 'DELETE message (me)', method: 'delete', path: `/api/chats/${id}/messages/${s}` },
       { name: 'DELETE message (everyone)', method: 'delete', path: `/api/chats/${id}/messages/${s}?scope=everyone` },
@@ -100,7 +120,9 @@ describe('authorization matrix', () => {
     expect(chat.body).toMatchObject({ title: 'private', memberCount: 3, lastSeq: seq });
     const history = await api().get(`/api/chats/${groupId}/messages/${seq}/receipts`).set(alice.auth);
     expect(history.status).toBe(200);
-    const msg = await api().get(`/api/chats/${groupId}/messages?after=${seq - 1}`).set(alice.auth);
+    const msg = await api()
+      .get(`/api/chats/${groupId}/messages?after=${seq - 1}`)
+      .set(alice.auth);
     expect(msg.body.items[0]).toMatchObject({ text: 'secret', deleted: false, editedAt: null });
   });
 
@@ -111,7 +133,10 @@ describe('authorization matrix', () => {
       expect((await api().head(`/api/attachments/${id}`).set(eve.auth)).status).toBe(404);
       const del = await api().delete(`/api/attachments/${id}`).set(eve.auth);
       expect([del.status, del.body.code]).toEqual([404, 'ATTACHMENT_NOT_FOUND']);
-      const attach = await api().post(`/api/chats/${eveChatId}/messages`).set(eve.auth).send({ clientId: randomUUID(), text: 'x', attachmentIds: [id] });
+      const attach = await api()
+        .post(`/api/chats/${eveChatId}/messages`)
+        .set(eve.auth)
+        .send({ clientId: randomUUID(), text: 'x', attachmentIds: [id] });
       expect([attach.status, attach.body.code]).toEqual([404, 'ATTACHMENT_NOT_FOUND']);
     }
     // A member may download it, but not delete it (uploader only; same 404).
@@ -129,7 +154,12 @@ describe('authorization matrix', () => {
       { name: 'edit a system message', method: 'patch', path: `/api/chats/${groupId}/messages/${systemSeq}`, body: { text: 'x' } },
       { name: 'delete another’s for everyone', method: 'delete', path: `/api/chats/${groupId}/messages/${seq}?scope=everyone` },
       { name: '/title', method: 'post', path: `/api/chats/${groupId}/messages`, body: { clientId: randomUUID(), text: '/title hijacked' } },
-      { name: '/kick', method: 'post', path: `/api/chats/${groupId}/messages`, body: { clientId: randomUUID(), text: `/kick @${alice.username}` } },
+      {
+        name: '/kick',
+        method: 'post',
+        path: `/api/chats/${groupId}/messages`,
+        body: { clientId: randomUUID(), text: `/kick @${alice.username}` },
+      },
     ];
     for (const r of forbidden) {
       const res = await call(r, bob);
@@ -160,7 +190,10 @@ describe('authorization matrix', () => {
       ];
       for (const [event, payload] of events) {
         const ack = await eveSocket.call(event, payload);
-        expect({ event, ack }).toEqual({ event, ack: { ok: false, error: { statusCode: 404, code: 'CHAT_NOT_FOUND', message: expect.any(String) } } });
+        expect({ event, ack }).toEqual({
+          event,
+          ack: { ok: false, error: { statusCode: 404, code: 'CHAT_NOT_FOUND', message: expect.any(String) } },
+        });
       }
     }
     // Activity in the hidden chats reaches its members, never the outsider.
@@ -182,7 +215,10 @@ describe('authorization matrix', () => {
 
   it('a removed member loses access at once', async () => {
     const dave = await registerUser(svc.url);
-    const chat = await api().post('/api/chats').set(alice.auth).send({ type: 'group', title: 'temp', memberIds: [dave.id] });
+    const chat = await api()
+      .post('/api/chats')
+      .set(alice.auth)
+      .send({ type: 'group', title: 'temp', memberIds: [dave.id] });
     expect((await api().get(`/api/chats/${chat.body.id}`).set(dave.auth)).status).toBe(200);
     expect((await api().delete(`/api/chats/${chat.body.id}/members/${dave.id}`).set(alice.auth)).status).toBe(204);
     for (const r of chatRoutes(chat.body.id, 1, eveChatId, eveChatId).filter((x) => !x.name.startsWith('POST forward'))) {
@@ -202,7 +238,13 @@ describe('authorization matrix', () => {
       const login = await api().post('/api/auth/login').send({ username: alice.username, password: 'correct horse' });
       revoked = login.body.accessToken;
       revokedRefresh = login.body.refreshToken;
-      expect((await api().post('/api/auth/logout').set({ Authorization: `Bearer ${revoked}` })).status).toBe(204);
+      expect(
+        (
+          await api()
+            .post('/api/auth/logout')
+            .set({ Authorization: `Bearer ${revoked}` })
+        ).status,
+      ).toBe(204);
       const claims = accessClaims(alice.accessToken); // a live session
       const now = Math.floor(Date.now() / 1000);
       expired = signToken({ sub: claims.sub, sid: claims.sid, iat: now - 3600, exp: now - 60 });
@@ -256,7 +298,13 @@ describe('authorization matrix', () => {
       await expect(connectSocket(svc.url, undefined, { token: { $ne: null } })).rejects.toThrow(/^unauthorized$/);
       await expect(connectSocket(svc.url, undefined, { token: 12345 })).rejects.toThrow(/^unauthorized$/);
       expect((await api().get('/api/users/me')).status).toBe(401);
-      expect((await api().get('/api/users/me').set({ Authorization: `Basic ${Buffer.from('a:b').toString('base64')}` })).status).toBe(401);
+      expect(
+        (
+          await api()
+            .get('/api/users/me')
+            .set({ Authorization: `Basic ${Buffer.from('a:b').toString('base64')}` })
+        ).status,
+      ).toBe(401);
       const refresh = await api().post('/api/auth/refresh').send({ refreshToken: revokedRefresh });
       expect([refresh.status, refresh.body.code]).toEqual([401, 'UNAUTHORIZED']);
       // The valid token still works: the refusals above are about the tokens.

@@ -35,8 +35,18 @@ describe('crash: SIGKILL mid-stream, restart, clients resend', () => {
     users = await registerUsers(service.url, 5);
     const [a, b, c, d, e] = users;
     const chats = [
-      (await request(service.url).post('/api/chats').set(a.auth).send({ type: 'group', title: 'all', memberIds: [b.id, c.id, d.id, e.id] })).body,
-      (await request(service.url).post('/api/chats').set(b.auth).send({ type: 'group', title: 'bcd', memberIds: [c.id, d.id] })).body,
+      (
+        await request(service.url)
+          .post('/api/chats')
+          .set(a.auth)
+          .send({ type: 'group', title: 'all', memberIds: [b.id, c.id, d.id, e.id] })
+      ).body,
+      (
+        await request(service.url)
+          .post('/api/chats')
+          .set(b.auth)
+          .send({ type: 'group', title: 'bcd', memberIds: [c.id, d.id] })
+      ).body,
       (await request(service.url).post('/api/chats').set(a.auth).send({ type: 'direct', userId: e.id })).body,
       (await request(service.url).post('/api/chats').set(c.auth).send({ type: 'direct', userId: d.id })).body,
     ];
@@ -63,10 +73,19 @@ describe('crash: SIGKILL mid-stream, restart, clients resend', () => {
       const lost = new Promise<'gone'>((ok) => socket.socket.once('disconnect', () => ok('gone')));
       const chats = chatsOf.get(user.id)!;
       for (let i = 0; !killed; i++) {
-        const item: Sent = { clientId: randomUUID(), chatId: chats[(i + n) % chats.length], text: `${user.username} d${n} #${i}`, user, acked: null };
+        const item: Sent = {
+          clientId: randomUUID(),
+          chatId: chats[(i + n) % chats.length],
+          text: `${user.username} d${n} #${i}`,
+          user,
+          acked: null,
+        };
         sent.push(item);
         const ack = await Promise.race([
-          socket.socket.timeout(15_000).emitWithAck('message:send', { chatId: item.chatId, clientId: item.clientId, text: item.text }).catch(() => null),
+          socket.socket
+            .timeout(15_000)
+            .emitWithAck('message:send', { chatId: item.chatId, clientId: item.clientId, text: item.text })
+            .catch(() => null),
           lost,
         ]);
         if (ack === 'gone' || ack === null) return;
@@ -107,7 +126,10 @@ describe('crash: SIGKILL mid-stream, restart, clients resend', () => {
       toResend.map(async (item, i) => {
         if (i % 3 === 0) {
           // Some over REST: a retry of a stored message is 200 with the message first stored.
-          const res = await request(service!.url).post(`/api/chats/${item.chatId}/messages`).set(item.user.auth).send({ clientId: item.clientId, text: item.text });
+          const res = await request(service!.url)
+            .post(`/api/chats/${item.chatId}/messages`)
+            .set(item.user.auth)
+            .send({ clientId: item.clientId, text: item.text });
           expect([200, 201]).toContain(res.status);
           return { item, id: res.body.id, seq: res.body.seq, created: res.status === 201 };
         }
@@ -146,11 +168,14 @@ describe('crash: SIGKILL mid-stream, restart, clients resend', () => {
 
     // Every acknowledged message is there, with the seq its ack gave.
     const stored = new Map(
-      (await db.query<{ client_id: string; id: string; seq: number; text: string }>('SELECT client_id, id, seq, text FROM messages WHERE client_id IS NOT NULL')).rows.map(
-        (r) => [r.client_id, r],
-      ),
+      (
+        await db.query<{ client_id: string; id: string; seq: number; text: string }>(
+          'SELECT client_id, id, seq, text FROM messages WHERE client_id IS NOT NULL',
+        )
+      ).rows.map((r) => [r.client_id, r]),
     );
-    for (const s of sent.filter((x) => x.acked)) expect(stored.get(s.clientId)).toMatchObject({ id: s.acked!.id, seq: s.acked!.seq, text: s.text });
+    for (const s of sent.filter((x) => x.acked))
+      expect(stored.get(s.clientId)).toMatchObject({ id: s.acked!.id, seq: s.acked!.seq, text: s.text });
 
     console.log(
       `crash: messages sent ${sent.length}, acked before the kill ${ackedBeforeKill}, in flight at the kill ${unacked.length} ` +

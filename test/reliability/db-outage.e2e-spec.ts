@@ -47,7 +47,10 @@ describe('database outage', () => {
 
   it('answers 503 while down, never hangs, and recovers by itself', async () => {
     const pid = service.proc.pid;
-    const known = await request(service.url).post(`/api/chats/${chatId}/messages`).set(alice.auth).send({ clientId: randomUUID(), text: 'before' });
+    const known = await request(service.url)
+      .post(`/api/chats/${chatId}/messages`)
+      .set(alice.auth)
+      .send({ clientId: randomUUID(), text: 'before' });
     expect(known.status).toBe(201);
 
     // Background traffic for the whole test: REST sends, socket sends, reads.
@@ -56,7 +59,10 @@ describe('database outage', () => {
     let traffic = true;
     const restLoop = (async () => {
       while (traffic) {
-        const r = await timed(request(service.url).post(`/api/chats/${chatId}/messages`).set(bob.auth).send({ clientId: randomUUID(), text: 'bg' }), ANSWER_WITHIN_MS);
+        const r = await timed(
+          request(service.url).post(`/api/chats/${chatId}/messages`).set(bob.auth).send({ clientId: randomUUID(), text: 'bg' }),
+          ANSWER_WITHIN_MS,
+        );
         count(seen.rest, `${r.status}${r.body?.code ? ' ' + r.body.code : ''}`);
         const g = await timed(request(service.url).get('/api/chats').set(alice.auth), ANSWER_WITHIN_MS);
         count(seen.rest, `${g.status}${g.body?.code ? ' ' + g.body.code : ''}`);
@@ -77,14 +83,20 @@ describe('database outage', () => {
     cluster.stopNow();
     await sleep(500);
 
-    const send = await timed(request(service.url).post(`/api/chats/${chatId}/messages`).set(alice.auth).send({ clientId: randomUUID(), text: 'during' }), ANSWER_WITHIN_MS);
+    const send = await timed(
+      request(service.url).post(`/api/chats/${chatId}/messages`).set(alice.auth).send({ clientId: randomUUID(), text: 'during' }),
+      ANSWER_WITHIN_MS,
+    );
     expect(send).toMatchObject({ status: 503, body: { statusCode: 503, code: 'UNAVAILABLE', message: expect.any(String) } });
     const list = await timed(request(service.url).get('/api/chats').set(alice.auth), ANSWER_WITHIN_MS);
     expect(list).toMatchObject({ status: 503, body: { code: 'UNAVAILABLE' } });
     const health = await timed(request(service.url).get('/health'), ANSWER_WITHIN_MS);
     expect(health.status).toBe(503);
     // Public routes that touch the database too.
-    const login = await timed(request(service.url).post('/api/auth/login').send({ username: alice.username, password: 'correct horse' }), ANSWER_WITHIN_MS);
+    const login = await timed(
+      request(service.url).post('/api/auth/login').send({ username: alice.username, password: 'correct horse' }),
+      ANSWER_WITHIN_MS,
+    );
     expect(login).toMatchObject({ status: 503, body: { code: 'UNAVAILABLE' } });
     const ack = await ackWithin(bobSocket, ANSWER_WITHIN_MS, 'message:send', { chatId, clientId: randomUUID(), text: 'during' });
     expect(ack).toEqual({ ok: false, error: { statusCode: 503, code: 'UNAVAILABLE', message: expect.any(String) } });
@@ -117,14 +129,21 @@ describe('database outage', () => {
     expect(recovered).toBe(true);
     // Every pooled connection works again (several requests at once use several of them).
     const after = await Promise.all(
-      Array.from({ length: 25 }, (_, i) => request(service.url).post(`/api/chats/${chatId}/messages`).set(i % 2 ? alice.auth : bob.auth).send({ clientId: randomUUID(), text: `after ${i}` })),
+      Array.from({ length: 25 }, (_, i) =>
+        request(service.url)
+          .post(`/api/chats/${chatId}/messages`)
+          .set(i % 2 ? alice.auth : bob.auth)
+          .send({ clientId: randomUUID(), text: `after ${i}` }),
+      ),
     );
     expect(after.map((r) => r.status)).toEqual(after.map(() => 201));
     expect(await aliceSocket.call('message:send', { chatId, clientId: randomUUID(), text: 'socket after' })).toMatchObject({ ok: true });
     expect(aliceSocket.socket.connected).toBe(true);
     const fresh = await connectSocket(service.url, bob.accessToken);
     fresh.close();
-    const read = await request(service.url).get(`/api/chats/${chatId}/messages?after=${known.body.seq - 1}&limit=1`).set(bob.auth);
+    const read = await request(service.url)
+      .get(`/api/chats/${chatId}/messages?after=${known.body.seq - 1}&limit=1`)
+      .set(bob.auth);
     expect(read.body.items[0]).toMatchObject({ id: known.body.id, text: 'before' });
 
     traffic = false;

@@ -22,10 +22,45 @@ const REQUEST_TIMEOUT_MS = 10_000;
 // --- values ---
 
 const FIELD_NAMES = [
-  'clientId', 'text', 'attachmentIds', 'chatId', 'seq', 'seqs', 'fromChatId', 'scope', 'pinned', 'isTyping', 'before', 'after', 'limit',
-  'type', 'userId', 'title', 'memberIds', 'userIds', 'username', 'password', 'displayName', 'about', 'refreshToken', 'cursor', 'q',
+  'clientId',
+  'text',
+  'attachmentIds',
+  'chatId',
+  'seq',
+  'seqs',
+  'fromChatId',
+  'scope',
+  'pinned',
+  'isTyping',
+  'before',
+  'after',
+  'limit',
+  'type',
+  'userId',
+  'title',
+  'memberIds',
+  'userIds',
+  'username',
+  'password',
+  'displayName',
+  'about',
+  'refreshToken',
+  'cursor',
+  'q',
 ];
-const SPECIAL_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', '__defineGetter__', 'then', 'length', '$where', '$ne'];
+const SPECIAL_KEYS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'valueOf',
+  'hasOwnProperty',
+  '__defineGetter__',
+  'then',
+  'length',
+  '$where',
+  '$ne',
+];
 
 function deepArray(depth: number): unknown {
   let v: unknown = 1;
@@ -46,8 +81,14 @@ const HUGE = [
   'x'.repeat(200_000),
   '😀'.repeat(20_000),
   'a\u0301'.repeat(10_000),
-  named('20000 numbers', Array.from({ length: 20_000 }, (_, i) => i)),
-  named('5000 uuids', Array.from({ length: 5000 }, () => randomUUID())),
+  named(
+    '20000 numbers',
+    Array.from({ length: 20_000 }, (_, i) => i),
+  ),
+  named(
+    '5000 uuids',
+    Array.from({ length: 5000 }, () => randomUUID()),
+  ),
   named('5000 keys', Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, i]))),
   named('array nested 800 deep', deepArray(800) as object),
   named('object nested 800 deep', deepObject(800) as object),
@@ -72,11 +113,62 @@ function encode(value: string): string {
   }
 }
 const TRICKY = [
-  0, -0, -1, 1.5, 2 ** 31, 2 ** 31 - 1, 2 ** 53 + 2, -(2 ** 63), 1e308, -1e308, Number.MIN_VALUE,
-  '1', '-1', '1e3', '0x10', ' 1 ', '1.0', 'NaN', 'Infinity', '', ' ', '\u0000', '\u202e', '\ud800', '\udfff', '\uffff', '\t\n\r',
-  'not-a-uuid', '00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff', randomUUID().toUpperCase(),
-  '../../etc/passwd', '<script>alert(1)</script>', "' OR 1=1 --", '%00', '%', '${x}', '{{7*7}}', '/help', '//x', '/', '/title', '/invite', '/kick',
-  'me', 'everyone', 'direct', 'group', true, false, null, [], {}, [null], [[]], [{}],
+  0,
+  -0,
+  -1,
+  1.5,
+  2 ** 31,
+  2 ** 31 - 1,
+  2 ** 53 + 2,
+  -(2 ** 63),
+  1e308,
+  -1e308,
+  Number.MIN_VALUE,
+  '1',
+  '-1',
+  '1e3',
+  '0x10',
+  ' 1 ',
+  '1.0',
+  'NaN',
+  'Infinity',
+  '',
+  ' ',
+  '\u0000',
+  '\u202e',
+  '\ud800',
+  '\udfff',
+  '\uffff',
+  '\t\n\r',
+  'not-a-uuid',
+  '00000000-0000-0000-0000-000000000000',
+  'ffffffff-ffff-ffff-ffff-ffffffffffff',
+  randomUUID().toUpperCase(),
+  '../../etc/passwd',
+  '<script>alert(1)</script>',
+  "' OR 1=1 --",
+  '%00',
+  '%',
+  '${x}',
+  '{{7*7}}',
+  '/help',
+  '//x',
+  '/',
+  '/title',
+  '/invite',
+  '/kick',
+  'me',
+  'everyone',
+  'direct',
+  'group',
+  true,
+  false,
+  null,
+  [],
+  {},
+  [null],
+  [[]],
+  [{}],
 ];
 
 const key = fc.oneof(
@@ -108,40 +200,67 @@ const { value: nasty } = fc.letrec<{ value: unknown }>((tie) => ({
 /** A valid template with each field kept, dropped or replaced, plus extra keys (maybe special ones). */
 function mutated(template: Record<string, unknown>): fc.Arbitrary<unknown> {
   const fields = Object.fromEntries(
-    Object.entries(template).map(([k, v]) => [k, fc.oneof({ weight: 2, arbitrary: fc.constant(v) }, { weight: 2, arbitrary: nasty }, { weight: 1, arbitrary: fc.constant(undefined) })]),
+    Object.entries(template).map(([k, v]) => [
+      k,
+      fc.oneof({ weight: 2, arbitrary: fc.constant(v) }, { weight: 2, arbitrary: nasty }, { weight: 1, arbitrary: fc.constant(undefined) }),
+    ]),
   );
-  return fc
-    .tuple(fc.record(fields), fc.dictionary(key, nasty, { maxKeys: 3 }), fc.nat(9))
-    .map(([kept, extra, shape]) => {
-      // Spread (not Object.assign): a "__proto__" key stays an own property and reaches the JSON.
-      const body = { ...kept, ...(shape < 6 ? {} : extra) };
-      return shape === 9 ? [body] : body; // an array where an object is expected
-    });
+  return fc.tuple(fc.record(fields), fc.dictionary(key, nasty, { maxKeys: 3 }), fc.nat(9)).map(([kept, extra, shape]) => {
+    // Spread (not Object.assign): a "__proto__" key stays an own property and reaches the JSON.
+    const body = { ...kept, ...(shape < 6 ? {} : extra) };
+    return shape === 9 ? [body] : body; // an array where an object is expected
+  });
 }
 
 /** A JSON body: mostly a mutated valid one, else any value, else text that is not JSON at all. */
 function jsonBody(template: Record<string, unknown>): fc.Arbitrary<{ raw: string }> {
-  return fc.oneof<fc.MaybeWeightedArbitrary<string>[]>(
-    { weight: 6, arbitrary: mutated(template).map((v) => JSON.stringify(v) ?? 'null') },
-    { weight: 2, arbitrary: nasty.map((v) => JSON.stringify(v) ?? 'null') },
-    { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
-    { weight: 1, arbitrary: fc.constantFrom('{', '{"a":', '[1,]', '{"text": "\\ud800"}', 'null', '"x"', '1', '{"__proto__": {"isAdmin": true}}', '\u0000', ...RAW_DEEP) },
-  ).map((raw) => named(raw.length > 400 ? `${JSON.stringify(raw.slice(0, 200))}…(${raw.length} chars)` : JSON.stringify(raw), { raw }));
+  return fc
+    .oneof<fc.MaybeWeightedArbitrary<string>[]>(
+      { weight: 6, arbitrary: mutated(template).map((v) => JSON.stringify(v) ?? 'null') },
+      { weight: 2, arbitrary: nasty.map((v) => JSON.stringify(v) ?? 'null') },
+      { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(
+          '{',
+          '{"a":',
+          '[1,]',
+          '{"text": "\\ud800"}',
+          'null',
+          '"x"',
+          '1',
+          '{"__proto__": {"isAdmin": true}}',
+          '\u0000',
+          ...RAW_DEEP,
+        ),
+      },
+    )
+    .map((raw) => named(raw.length > 400 ? `${JSON.stringify(raw.slice(0, 200))}…(${raw.length} chars)` : JSON.stringify(raw), { raw }));
 }
 
 /** A query string: known and odd keys, repeated keys (arrays), bracket syntax, raw and encoded values. */
 const queryPart = fc
   .tuple(
-    fc.oneof(fc.constantFrom(...FIELD_NAMES), fc.constantFrom(...SPECIAL_KEYS), fc.constantFrom('limit[]', 'limit[a]', '__proto__[x]', 'constructor[prototype][x]'), fc.string({ maxLength: 8 })),
-    fc.oneof(scalar.map((v) => encode(String(v))), fc.constantFrom('%', '%zz', '&', '=', '', '[]', '1,2,3', ',,,', 'a'.repeat(5000), `${randomUUID()},${randomUUID()}`)),
+    fc.oneof(
+      fc.constantFrom(...FIELD_NAMES),
+      fc.constantFrom(...SPECIAL_KEYS),
+      fc.constantFrom('limit[]', 'limit[a]', '__proto__[x]', 'constructor[prototype][x]'),
+      fc.string({ maxLength: 8 }),
+    ),
+    fc.oneof(
+      scalar.map((v) => encode(String(v))),
+      fc.constantFrom('%', '%zz', '&', '=', '', '[]', '1,2,3', ',,,', 'a'.repeat(5000), `${randomUUID()},${randomUUID()}`),
+    ),
   )
   .map(([k, v]) => `${encode(k).replace(/%5B/g, '[').replace(/%5D/g, ']')}=${v}`);
 const query = fc.array(queryPart, { maxLength: 6 }).map((parts) => parts.join('&'));
-const pathSegment = fc.oneof(
-  fc.integer().map(String),
-  fc.constantFrom('0', '-1', '1e3', '2147483648', '99999999999999999999', '1.5', 'abc', ' ', '%00', '..', randomUUID()),
-  fc.string({ unit: 'binary', maxLength: 10 }).filter((s) => s.length > 0),
-).map((s) => encode(s));
+const pathSegment = fc
+  .oneof(
+    fc.integer().map(String),
+    fc.constantFrom('0', '-1', '1e3', '2147483648', '99999999999999999999', '1.5', 'abc', ' ', '%00', '..', randomUUID()),
+    fc.string({ unit: 'binary', maxLength: 10 }).filter((s) => s.length > 0),
+  )
+  .map((s) => encode(s));
 
 describe(`fuzzing with fast-check (seed ${SEED}, ${RUNS} runs per target; replay with FUZZ_SEED=${SEED})`, () => {
   let svc: TestService;
@@ -159,11 +278,25 @@ describe(`fuzzing with fast-check (seed ${SEED}, ${RUNS} runs per target; replay
     console.log(`fuzz: seed ${SEED} (FUZZ_SEED=${SEED} replays it), ${RUNS} runs per target`);
     svc = await startTestService({ LOG_LEVEL: 'error' });
     [alice, bob, carol] = [await registerUser(svc.url), await registerUser(svc.url), await registerUser(svc.url)];
-    chatId = (await request(svc.url).post('/api/chats').set(alice.auth).send({ type: 'group', title: 'fuzz', memberIds: [bob.id] })).body.id;
-    for (let i = 0; i < 3; i++) ownSeq = (await request(svc.url).post(`/api/chats/${chatId}/messages`).set(alice.auth).send({ clientId: randomUUID(), text: `own ${i}` })).body.seq;
+    chatId = (
+      await request(svc.url)
+        .post('/api/chats')
+        .set(alice.auth)
+        .send({ type: 'group', title: 'fuzz', memberIds: [bob.id] })
+    ).body.id;
+    for (let i = 0; i < 3; i++)
+      ownSeq = (
+        await request(svc.url)
+          .post(`/api/chats/${chatId}/messages`)
+          .set(alice.auth)
+          .send({ clientId: randomUUID(), text: `own ${i}` })
+      ).body.seq;
     // A message the fuzzer cannot reach: it must be there, unchanged, at the end.
     const kChat = (await request(svc.url).post('/api/chats').set(bob.auth).send({ type: 'direct', userId: carol.id })).body.id;
-    const k = await request(svc.url).post(`/api/chats/${kChat}/messages`).set(bob.auth).send({ clientId: randomUUID(), text: 'the known message' });
+    const k = await request(svc.url)
+      .post(`/api/chats/${kChat}/messages`)
+      .set(bob.auth)
+      .send({ clientId: randomUUID(), text: 'the known message' });
     known = { chatId: kChat, seq: k.body.seq, id: k.body.id, text: 'the known message' };
     socket = await connectSocket(svc.url, alice.accessToken);
   });
@@ -192,7 +325,25 @@ describe(`fuzzing with fast-check (seed ${SEED}, ${RUNS} runs per target; replay
     return res;
   }
 
-  const WORDS = new Set(['api', 'auth', 'register', 'login', 'refresh', 'users', 'me', 'chats', 'members', 'pin', 'read', 'delivered', 'messages', 'forward', 'receipts', 'attachments', 'presence']);
+  const WORDS = new Set([
+    'api',
+    'auth',
+    'register',
+    'login',
+    'refresh',
+    'users',
+    'me',
+    'chats',
+    'members',
+    'pin',
+    'read',
+    'delivered',
+    'messages',
+    'forward',
+    'receipts',
+    'attachments',
+    'presence',
+  ]);
   /** The route a path hits, for the summary: `/api/chats/:p/messages/:p`. */
   const routeOf = (path: string) =>
     path
@@ -244,7 +395,12 @@ describe(`fuzzing with fast-check (seed ${SEED}, ${RUNS} runs per target; replay
       ['GET receipts', pathSegment.map((s) => ['get', `/api/chats/${chatId}/messages/${s}/receipts`])],
       ['PATCH message seq', pathSegment.map((s) => ['patch', `/api/chats/${chatId}/messages/${s}`])],
       ['GET chat id', pathSegment.map((s) => ['get', `/api/chats/${s}`])],
-      ['member ids', fc.tuple(pathSegment, fc.constantFrom('delete', 'put')).map(([s, m]) => [m, m === 'put' ? `/api/chats/${s}/pin` : `/api/chats/${chatId}/members/${s}`])],
+      [
+        'member ids',
+        fc
+          .tuple(pathSegment, fc.constantFrom('delete', 'put'))
+          .map(([s, m]) => [m, m === 'put' ? `/api/chats/${s}/pin` : `/api/chats/${chatId}/members/${s}`]),
+      ],
       ['attachment id', pathSegment.map((s) => ['get', `/api/attachments/${s}`])],
     ];
     for (const [, arb] of targets) {
@@ -259,7 +415,10 @@ describe(`fuzzing with fast-check (seed ${SEED}, ${RUNS} runs per target; replay
 
   it('uploads: odd file names, field names, content types and broken multipart never get a 5xx', async () => {
     const upload = fc.record({
-      filename: fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.constantFrom('../../x', '..', '.', '', 'a/b\\c', '\u202egnp.exe', 'CON', '%00.png')),
+      filename: fc.oneof(
+        fc.string({ unit: 'binary', maxLength: 300 }),
+        fc.constantFrom('../../x', '..', '.', '', 'a/b\\c', '\u202egnp.exe', 'CON', '%00.png'),
+      ),
       field: fc.oneof(fc.constant('file'), fc.string({ maxLength: 10 })),
       contentType: fc.oneof(fc.constant('application/octet-stream'), fc.string({ maxLength: 40 })),
       bytes: fc.uint8Array({ maxLength: 2048 }),
@@ -272,7 +431,10 @@ describe(`fuzzing with fast-check (seed ${SEED}, ${RUNS} runs per target; replay
             .post('/api/attachments')
             .set(alice.auth)
             .timeout(REQUEST_TIMEOUT_MS)
-            .attach(field || 'file', Buffer.from(bytes), { filename: filename || 'f', contentType: /^[\x21-\x7e]+\/[\x21-\x7e]+$/.test(contentType) ? contentType : 'application/octet-stream' });
+            .attach(field || 'file', Buffer.from(bytes), {
+              filename: filename || 'f',
+              contentType: /^[\x21-\x7e]+\/[\x21-\x7e]+$/.test(contentType) ? contentType : 'application/octet-stream',
+            });
         } catch (err) {
           // form-data refuses some names client-side: nothing was sent.
           if (/header|invalid character/i.test(String(err))) return;
@@ -358,7 +520,12 @@ describe(`fuzzing with fast-check (seed ${SEED}, ${RUNS} runs per target; replay
         for (const [kind, json] of Object.entries(rawDeep(field, fields ? `${fields},` : ''))) {
           const ack = await rawCall(event, json);
           cases += 1;
-          expect({ event, field, kind, ack }).toEqual({ event, field, kind, ack: { ok: false, error: expect.objectContaining({ statusCode: 400 }) } });
+          expect({ event, field, kind, ack }).toEqual({
+            event,
+            field,
+            kind,
+            ack: { ok: false, error: expect.objectContaining({ statusCode: 400 }) },
+          });
         }
       }
     }
@@ -391,11 +558,15 @@ describe(`fuzzing with fast-check (seed ${SEED}, ${RUNS} runs per target; replay
   it('afterwards: the process runs, health is 200, the data is intact, and nothing was logged as an internal error', async () => {
     expect(alive(svc.proc)).toBe(true);
     expect((await request(svc.url).get('/health')).status).toBe(200);
-    const k = await request(svc.url).get(`/api/chats/${known.chatId}/messages?after=${known.seq - 1}&limit=1`).set(carol.auth);
+    const k = await request(svc.url)
+      .get(`/api/chats/${known.chatId}/messages?after=${known.seq - 1}&limit=1`)
+      .set(carol.auth);
     expect(k.body.items[0]).toMatchObject({ id: known.id, text: known.text, deleted: false, editedAt: null });
     const gaps = await svc.db.query('SELECT chat_id FROM messages GROUP BY chat_id HAVING max(seq) <> count(*) OR min(seq) <> 1');
     expect(gaps.rows).toEqual([]);
-    const lastSeq = await svc.db.query('SELECT c.id FROM chats c LEFT JOIN messages m ON m.chat_id = c.id GROUP BY c.id HAVING c.last_seq <> coalesce(max(m.seq), 0)');
+    const lastSeq = await svc.db.query(
+      'SELECT c.id FROM chats c LEFT JOIN messages m ON m.chat_id = c.id GROUP BY c.id HAVING c.last_seq <> coalesce(max(m.seq), 0)',
+    );
     expect(lastSeq.rows).toEqual([]);
     // Prototype pollution would show up here: a fresh object has no unexpected properties.
     expect((await request(svc.url).get('/api/users/me').set(alice.auth)).body).not.toHaveProperty('isAdmin');

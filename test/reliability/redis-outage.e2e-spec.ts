@@ -41,7 +41,12 @@ describe('Redis outage with two instances', () => {
     const env = { DATABASE_URL: databaseUrl, REDIS_URL: redis.url, PRESENCE_GRACE_MS: '500' };
     a = await spawnService(env);
     b = await spawnService(env);
-    [alice, carol, bob, dave] = [await registerUser(a.url), await registerUser(a.url), await registerUser(b.url), await registerUser(b.url)];
+    [alice, carol, bob, dave] = [
+      await registerUser(a.url),
+      await registerUser(a.url),
+      await registerUser(b.url),
+      await registerUser(b.url),
+    ];
     chats.ac = await direct(alice, carol);
     chats.bd = await direct(bob, dave);
     chats.ab = await direct(alice, bob);
@@ -88,12 +93,19 @@ describe('Redis outage with two instances', () => {
     await bobB.waitFor('typing', (t) => t.userId === dave.id);
     // Cross-instance sends are stored and acknowledged (their live delivery may be lost).
     for (let i = 0; i < 3; i++) {
-      const ack = await ackWithin(aliceA, ANSWER_WITHIN_MS, 'message:send', { chatId: chats.ab, clientId: randomUUID(), text: `cross during ${i}` });
+      const ack = await ackWithin(aliceA, ANSWER_WITHIN_MS, 'message:send', {
+        chatId: chats.ab,
+        clientId: randomUUID(),
+        text: `cross during ${i}`,
+      });
       expect(ack).toMatchObject({ ok: true });
       ackedToBob.push(ack.data.id);
     }
     // REST works on both instances.
-    const viaRest = await timed(request(b.url).post(`/api/chats/${chats.ab}/messages`).set(bob.auth).send({ clientId: randomUUID(), text: 'rest during' }), ANSWER_WITHIN_MS);
+    const viaRest = await timed(
+      request(b.url).post(`/api/chats/${chats.ab}/messages`).set(bob.auth).send({ clientId: randomUUID(), text: 'rest during' }),
+      ANSWER_WITHIN_MS,
+    );
     expect(viaRest.status).toBe(201);
     for (const [service, user] of [
       [a, alice],
@@ -110,7 +122,16 @@ describe('Redis outage with two instances', () => {
     expect(await ackWithin(late, ANSWER_WITHIN_MS, 'messages:history', { chatId: chats.ac, limit: 1 })).toMatchObject({ ok: true });
     const session = await request(a.url).post('/api/auth/login').send({ username: dave.username, password: 'correct horse' });
     expect(session.status).toBe(200);
-    expect((await timed(request(a.url).post('/api/auth/logout').set({ Authorization: `Bearer ${session.body.accessToken}` }), ANSWER_WITHIN_MS)).status).toBe(204);
+    expect(
+      (
+        await timed(
+          request(a.url)
+            .post('/api/auth/logout')
+            .set({ Authorization: `Bearer ${session.body.accessToken}` }),
+          ANSWER_WITHIN_MS,
+        )
+      ).status,
+    ).toBe(204);
     // Down for 5 s at least: heartbeats and reconnect attempts fail meanwhile.
     await sleep(Math.max(0, 5000 - (Date.now() - downAt)));
     expect(alive(a.proc) && alive(b.proc)).toBe(true);
@@ -120,13 +141,19 @@ describe('Redis outage with two instances', () => {
     const outageSeconds = (Date.now() - downAt) / 1000;
     let resumed = false;
     for (let i = 0; i < 40 && !resumed; i++) {
-      const ack = await ackWithin(aliceA, ANSWER_WITHIN_MS, 'message:send', { chatId: chats.ab, clientId: randomUUID(), text: `probe ${i}` });
+      const ack = await ackWithin(aliceA, ANSWER_WITHIN_MS, 'message:send', {
+        chatId: chats.ab,
+        clientId: randomUUID(),
+        text: `probe ${i}`,
+      });
       expect(ack).toMatchObject({ ok: true });
       ackedToBob.push(ack.data.id);
-      resumed = await bobB.waitFor('message:new', (m) => m.id === ack.data.id, 500).then(
-        () => true,
-        () => false,
-      );
+      resumed = await bobB
+        .waitFor('message:new', (m) => m.id === ack.data.id, 500)
+        .then(
+          () => true,
+          () => false,
+        );
     }
     expect(resumed).toBe(true);
     const after = await bobB.call('message:send', { chatId: chats.ab, clientId: randomUUID(), text: 'after, from B' });
@@ -149,6 +176,8 @@ describe('Redis outage with two instances', () => {
     const gaps = await db.query('SELECT chat_id FROM messages GROUP BY chat_id HAVING max(seq) <> count(*) OR min(seq) <> 1');
     expect(gaps.rows).toEqual([]);
     expect(alive(a.proc) && alive(b.proc)).toBe(true);
-    console.log(`redis outage: ${outageSeconds.toFixed(1)} s survived by both instances; ${ackedToBob.length} messages to the other instance, none lost`);
+    console.log(
+      `redis outage: ${outageSeconds.toFixed(1)} s survived by both instances; ${ackedToBob.length} messages to the other instance, none lost`,
+    );
   }, 120_000);
 });

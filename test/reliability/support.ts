@@ -16,10 +16,7 @@ export function within<T, U>(promise: Promise<T>, ms: number, onTimeout: U): Pro
 }
 
 /** An HTTP request with a client-side timeout: `status` is 'timeout' when no answer came in time. */
-export async function timed(
-  req: request.Test,
-  ms = 10_000,
-): Promise<{ status: number | 'timeout' | 'error'; body: any; error?: string }> {
+export async function timed(req: request.Test, ms = 10_000): Promise<{ status: number | 'timeout' | 'error'; body: any; error?: string }> {
   try {
     const res = await req.timeout(ms);
     return { status: res.status, body: res.body };
@@ -131,9 +128,13 @@ export async function startRedis(): Promise<OwnRedis> {
     port,
     url: `redis://127.0.0.1:${port}`,
     async start() {
-      proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
-        stdio: 'ignore',
-      });
+      proc = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+        {
+          stdio: 'ignore',
+        },
+      );
       for (let i = 0; i < 100; i++) {
         try {
           execFileSync('redis-cli', ['-p', String(port), 'ping'], { stdio: 'ignore', timeout: 2000 });

@@ -27,11 +27,7 @@ export interface ClientTab {
 }
 
 /** A browser context of its own (one user: its own localStorage) with the web client open. */
-export async function openClient(
-  browser: Browser,
-  url: string,
-  viewport = { width: 1100, height: 720 },
-): Promise<ClientTab> {
+export async function openClient(browser: Browser, url: string, viewport = { width: 1100, height: 720 }): Promise<ClientTab> {
   const context = await browser.newContext({ baseURL: url, viewport, acceptDownloads: true });
   context.setDefaultTimeout(20_000);
   const page = await context.newPage();
@@ -77,13 +73,33 @@ export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) 
 const text = (locator: Locator) => locator.textContent({ timeout: 1000 });
 
 export const expectText = (locator: Locator, expected: string, timeoutMs?: number) =>
-  eventually(() => text(locator), (t) => t === expected, `${locator} to have text ${JSON.stringify(expected)}`, timeoutMs);
+  eventually(
+    () => text(locator),
+    (t) => t === expected,
+    `${locator} to have text ${JSON.stringify(expected)}`,
+    timeoutMs,
+  );
 
 export const expectTextContaining = (locator: Locator, expected: string, timeoutMs?: number) =>
-  eventually(() => text(locator), (t) => t?.includes(expected) ?? false, `${locator} to contain ${JSON.stringify(expected)}`, timeoutMs);
+  eventually(
+    () => text(locator),
+    (t) => t?.includes(expected) ?? false,
+    `${locator} to contain ${JSON.stringify(expected)}`,
+    timeoutMs,
+  );
 
 export const expectCount = (locator: Locator, expected: number, timeoutMs?: number) =>
-  eventually(() => locator.count(), (n) => n === expected, `${locator} to count ${expected}`, timeoutMs);
+  eventually(
+    () => locator.count(),
+    (n) => n === expected,
+    `${locator} to count ${expected}`,
+    timeoutMs,
+  );
 
 export const expectAttribute = (locator: Locator, name: string, expected: string, timeoutMs?: number) =>
-  eventually(() => locator.getAttribute(name, { timeout: 1000 }), (v) => v === expected, `${locator} to have ${name}="${expected}"`, timeoutMs);
+  eventually(
+    () => locator.getAttribute(name, { timeout: 1000 }),
+    (v) => v === expected,
+    `${locator} to have ${name}="${expected}"`,
+    timeoutMs,
+  );

@@ -41,9 +41,11 @@ export function initAuthView() {
       $('#auth-password').value = '';
     } catch (err) {
       error.textContent =
-        err.code === 'INVALID_CREDENTIALS' ? 'Wrong username or password.'
-        : err.code === 'USERNAME_TAKEN' ? 'That username is taken.'
-        : err.message;
+        err.code === 'INVALID_CREDENTIALS'
+          ? 'Wrong username or password.'
+          : err.code === 'USERNAME_TAKEN'
+            ? 'That username is taken.'
+            : err.message;
     } finally {
       submit.disabled = false;
     }

@@ -17,36 +17,65 @@ function renderItem(chat) {
   const typing = typingIn(chat.id);
   const online = chat.type === 'direct' && chat.peer?.online;
   const status = chat.lastMessage ? statusOf(chat.lastMessage) : null;
-  return h('li', {},
-    h('button', {
-      type: 'button',
-      class: 'chat-item',
-      dataset: { chatId: chat.id },
-      'aria-current': chat.id === state.openChatId ? 'true' : null,
-      onclick: () => openChat(chat.id),
-    },
-      h('span', { class: 'avatar', 'aria-hidden': 'true' }, title.slice(0, 1).toUpperCase(),
-        online && h('span', { class: 'online-dot' })),
-      h('span', { class: 'chat-item-main' },
-        h('span', { class: 'chat-item-top' },
+  return h(
+    'li',
+    {},
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'chat-item',
+        dataset: { chatId: chat.id },
+        'aria-current': chat.id === state.openChatId ? 'true' : null,
+        onclick: () => openChat(chat.id),
+      },
+      h('span', { class: 'avatar', 'aria-hidden': 'true' }, title.slice(0, 1).toUpperCase(), online && h('span', { class: 'online-dot' })),
+      h(
+        'span',
+        { class: 'chat-item-main' },
+        h(
+          'span',
+          { class: 'chat-item-top' },
           h('span', { class: 'chat-item-title' }, title),
           online && h('span', { class: 'visually-hidden' }, ', online'),
-          chat.pinned && h('span', { class: 'pinned-mark', title: 'Pinned' }, icon('pin'), h('span', { class: 'visually-hidden' }, ', pinned')),
-          h('time', { class: 'chat-item-time', datetime: chat.lastActivityAt }, formatTime(chat.lastActivityAt))),
-        h('span', { class: 'chat-item-bottom' },
+          chat.pinned &&
+            h('span', { class: 'pinned-mark', title: 'Pinned' }, icon('pin'), h('span', { class: 'visually-hidden' }, ', pinned')),
+          h('time', { class: 'chat-item-time', datetime: chat.lastActivityAt }, formatTime(chat.lastActivityAt)),
+        ),
+        h(
+          'span',
+          { class: 'chat-item-bottom' },
           typing.length
             ? h('span', { class: 'chat-item-preview typing' }, chat.type === 'group' ? `${userName(typing[0])} is typing…` : 'typing…')
-            : h('span', { class: 'chat-item-preview' },
-              status && h('span', { class: `ticks ${status}`, 'aria-hidden': 'true' }, TICKS[status], ' '),
-              preview(chat.lastMessage)),
-          chat.unreadCount > 0 && h('span', { class: 'badge' }, String(chat.unreadCount), h('span', { class: 'visually-hidden' }, ' unread'))))));
+            : h(
+                'span',
+                { class: 'chat-item-preview' },
+                status && h('span', { class: `ticks ${status}`, 'aria-hidden': 'true' }, TICKS[status], ' '),
+                preview(chat.lastMessage),
+              ),
+          chat.unreadCount > 0 &&
+            h('span', { class: 'badge' }, String(chat.unreadCount), h('span', { class: 'visually-hidden' }, ' unread')),
+        ),
+      ),
+    ),
+  );
 }
 
 function signature(chat) {
   const m = chat.lastMessage;
   return JSON.stringify([
-    chatTitle(chat), chat.pinned, chat.unreadCount, chat.peer?.online, chat.lastActivityAt, chat.id === state.openChatId,
-    m?.seq, m?.deleted, m?.text, m && statusOf(m), typingIn(chat.id), m && userName(m.senderId),
+    chatTitle(chat),
+    chat.pinned,
+    chat.unreadCount,
+    chat.peer?.online,
+    chat.lastActivityAt,
+    chat.id === state.openChatId,
+    m?.seq,
+    m?.deleted,
+    m?.text,
+    m && statusOf(m),
+    typingIn(chat.id),
+    m && userName(m.senderId),
   ]);
 }
 

@@ -2,8 +2,23 @@
 import { download, upload } from '../api.js';
 import { $, announce, formatSize, h, icon, reconcile } from '../dom.js';
 import {
-  chatTitle, conversation, deliver, discard, loadOlder, markRead, messagesOf, notice, openChat, send, setPinned,
-  setTyping, state, statusOf, subscribe, typingIn, userName,
+  chatTitle,
+  conversation,
+  deliver,
+  discard,
+  loadOlder,
+  markRead,
+  messagesOf,
+  notice,
+  openChat,
+  send,
+  setPinned,
+  setTyping,
+  state,
+  statusOf,
+  subscribe,
+  typingIn,
+  userName,
 } from '../store.js';
 import { preview, TICKS } from './chat-list.js';
 import { confirmDeleteChat, openMessageActions } from './dialogs.js';
@@ -27,7 +42,15 @@ function messageKey(m) {
 
 function messageSignature(m) {
   return JSON.stringify([
-    m.seq, m.text, m.deleted, m.editedAt, statusOf(m), m.local, m.error, m.attachments.map((a) => a.id), userName(m.senderId),
+    m.seq,
+    m.text,
+    m.deleted,
+    m.editedAt,
+    statusOf(m),
+    m.local,
+    m.error,
+    m.attachments.map((a) => a.id),
+    userName(m.senderId),
   ]);
 }
 
@@ -39,37 +62,72 @@ function renderMessage(m) {
   const chat = state.chats.get(m.chatId);
   const status = statusOf(m);
   const sent = new Date(m.createdAt);
-  return h('li', { class: `msg ${own ? 'own' : 'other'}${m.deleted ? ' deleted' : ''}`, dataset: { seq: m.seq ?? '' } },
-    h('div', { class: 'bubble' },
+  return h(
+    'li',
+    { class: `msg ${own ? 'own' : 'other'}${m.deleted ? ' deleted' : ''}`, dataset: { seq: m.seq ?? '' } },
+    h(
+      'div',
+      { class: 'bubble' },
       !own && chat?.type === 'group'
         ? h('p', { class: 'sender' }, userName(m.senderId))
         : h('span', { class: 'visually-hidden' }, `${userName(m.senderId)}: `),
       m.forwardedFrom && h('p', { class: 'forwarded' }, icon('forward'), ` Forwarded from ${userName(m.forwardedFrom.senderId)}`),
-      m.deleted
-        ? h('p', { class: 'text muted' }, 'This message was deleted')
-        : m.text && h('p', { class: 'text' }, m.text),
-      m.attachments.length > 0 && h('ul', { class: 'attachments' }, m.attachments.map((a) =>
-        h('li', {}, h('button', {
-          type: 'button',
-          class: 'attachment',
-          dataset: { attachmentId: a.id },
-          'aria-label': `Download ${a.filename}, ${formatSize(a.size)}`,
-          onclick: () => download(a).catch((err) => notice(err.message, 'error')),
-        }, icon('file'), h('span', { class: 'attachment-name' }, a.filename), h('span', { class: 'attachment-size' }, formatSize(a.size)))))),
-      h('p', { class: 'meta' },
+      m.deleted ? h('p', { class: 'text muted' }, 'This message was deleted') : m.text && h('p', { class: 'text' }, m.text),
+      m.attachments.length > 0 &&
+        h(
+          'ul',
+          { class: 'attachments' },
+          m.attachments.map((a) =>
+            h(
+              'li',
+              {},
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'attachment',
+                  dataset: { attachmentId: a.id },
+                  'aria-label': `Download ${a.filename}, ${formatSize(a.size)}`,
+                  onclick: () => download(a).catch((err) => notice(err.message, 'error')),
+                },
+                icon('file'),
+                h('span', { class: 'attachment-name' }, a.filename),
+                h('span', { class: 'attachment-size' }, formatSize(a.size)),
+              ),
+            ),
+          ),
+        ),
+      h(
+        'p',
+        { class: 'meta' },
         m.editedAt && 'edited · ',
         h('time', { datetime: m.createdAt, title: sent.toLocaleString() }, clock(m.createdAt)),
-        status && h('span', { class: `ticks ${status}`, dataset: { status }, role: 'img', 'aria-label': status, title: status }, TICKS[status])),
-      m.local === 'failed' && h('p', { class: 'failed' }, `Not sent: ${m.error ?? 'error'} `,
-        m.retryable && h('button', { type: 'button', class: 'link', onclick: () => deliver(m) }, 'Retry'),
-        h('button', { type: 'button', class: 'link', onclick: () => discard(m) }, 'Discard'))),
-    !m.local && !m.deleted && h('button', {
-      type: 'button',
-      class: 'icon msg-actions',
-      'aria-label': 'Message actions',
-      title: 'Message actions',
-      onclick: () => openMessageActions(m),
-    }, icon('more')));
+        status &&
+          h('span', { class: `ticks ${status}`, dataset: { status }, role: 'img', 'aria-label': status, title: status }, TICKS[status]),
+      ),
+      m.local === 'failed' &&
+        h(
+          'p',
+          { class: 'failed' },
+          `Not sent: ${m.error ?? 'error'} `,
+          m.retryable && h('button', { type: 'button', class: 'link', onclick: () => deliver(m) }, 'Retry'),
+          h('button', { type: 'button', class: 'link', onclick: () => discard(m) }, 'Discard'),
+        ),
+    ),
+    !m.local &&
+      !m.deleted &&
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'icon msg-actions',
+          'aria-label': 'Message actions',
+          title: 'Message actions',
+          onclick: () => openMessageActions(m),
+        },
+        icon('more'),
+      ),
+  );
 }
 
 function atBottom(scroller) {
@@ -104,9 +162,13 @@ function renderMessages() {
   renderedChatId = chatId;
   stickToBottom = false;
 
-  $('#history-status').textContent = c.loadingOlder ? 'Loading older messages…'
-    : c.loaded && !c.hasMore && c.messages.size > 0 ? 'This is the beginning of the conversation.'
-    : c.loaded && c.messages.size === 0 && c.pending.size === 0 ? 'No messages yet. Say hello!' : '';
+  $('#history-status').textContent = c.loadingOlder
+    ? 'Loading older messages…'
+    : c.loaded && !c.hasMore && c.messages.size > 0
+      ? 'This is the beginning of the conversation.'
+      : c.loaded && c.messages.size === 0 && c.pending.size === 0
+        ? 'No messages yet. Say hello!'
+        : '';
   // Too few messages to scroll: load older ones until the pane is full.
   if (c.loaded && c.hasMore && !c.loadingOlder && scroller.scrollHeight <= scroller.clientHeight) loadOlder(chatId);
   readIfSeen();
@@ -177,12 +239,17 @@ function renderUploads() {
   reconcile($('#uploads'), uploads, {
     key: (u) => u.id,
     signature: (u) => JSON.stringify([Math.round(u.progress * 100), Boolean(u.attachment), u.error]),
-    render: (u) => h('li', { class: `upload${u.error ? ' error' : ''}` },
-      icon('file'),
-      h('span', { class: 'upload-name' }, u.file.name),
-      u.error ? h('span', { class: 'error' }, u.error)
-        : h('progress', { max: '100', value: String(Math.round(u.progress * 100)), 'aria-label': `Uploading ${u.file.name}` }),
-      h('button', { type: 'button', class: 'icon', 'aria-label': `Remove ${u.file.name}`, onclick: () => removeUpload(u) }, '×')),
+    render: (u) =>
+      h(
+        'li',
+        { class: `upload${u.error ? ' error' : ''}` },
+        icon('file'),
+        h('span', { class: 'upload-name' }, u.file.name),
+        u.error
+          ? h('span', { class: 'error' }, u.error)
+          : h('progress', { max: '100', value: String(Math.round(u.progress * 100)), 'aria-label': `Uploading ${u.file.name}` }),
+        h('button', { type: 'button', class: 'icon', 'aria-label': `Remove ${u.file.name}`, onclick: () => removeUpload(u) }, '×'),
+      ),
   });
 }
 
@@ -231,7 +298,11 @@ async function submit() {
   typed();
   stopTyping();
   stickToBottom = true;
-  await send(chatId, text, files.map((u) => u.attachment));
+  await send(
+    chatId,
+    text,
+    files.map((u) => u.attachment),
+  );
 }
 
 // --- notice ---------------------------------------------------------------------------------

@@ -1,9 +1,7 @@
 // Modal dialogs (<dialog>: focus stays inside, Escape closes): new chat, new group, message
 // actions, forward, delete chat.
 import { $, h, reconcile } from '../dom.js';
-import {
-  chatList, chatTitle, createGroup, deleteChat, deleteMessage, forward, myRole, searchUsers, startDirect, state,
-} from '../store.js';
+import { chatList, chatTitle, createGroup, deleteChat, deleteMessage, forward, myRole, searchUsers, startDirect, state } from '../store.js';
 
 function open(id) {
   const dialog = $(id);
@@ -21,13 +19,23 @@ function renderResults(users) {
   reconcile($('#direct-results'), users, {
     key: (u) => u.id,
     signature: (u) => JSON.stringify([u.displayName, u.username, u.online]),
-    render: (u) => h('li', {}, h('button', {
-      type: 'button',
-      class: 'pick',
-      dataset: { username: u.username },
-      onclick: () => pickUser(u),
-    }, h('span', {}, u.displayName || u.username), h('span', { class: 'muted' }, ` @${u.username}`),
-    u.online && h('span', { class: 'online-text' }, ' · online'))),
+    render: (u) =>
+      h(
+        'li',
+        {},
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'pick',
+            dataset: { username: u.username },
+            onclick: () => pickUser(u),
+          },
+          h('span', {}, u.displayName || u.username),
+          h('span', { class: 'muted' }, ` @${u.username}`),
+          u.online && h('span', { class: 'online-text' }, ' · online'),
+        ),
+      ),
   });
 }
 
@@ -59,7 +67,14 @@ async function pickUser(u) {
 async function submitGroup(e) {
   e.preventDefault();
   const title = $('#group-title').value.trim();
-  const names = [...new Set($('#group-members').value.split(/[\s,]+/).map((n) => n.replace(/^@/, '')).filter(Boolean))];
+  const names = [
+    ...new Set(
+      $('#group-members')
+        .value.split(/[\s,]+/)
+        .map((n) => n.replace(/^@/, ''))
+        .filter(Boolean),
+    ),
+  ];
   const error = $('#group-error');
   if (!title) return (error.textContent = 'The group needs a title.');
   try {
@@ -98,14 +113,23 @@ function openForward() {
   reconcile($('#forward-list'), chatList(), {
     key: (c) => c.id,
     signature: (c) => chatTitle(c),
-    render: (c) => h('li', {}, h('button', {
-      type: 'button',
-      class: 'pick',
-      onclick: async () => {
-        $('#forward-dialog').close();
-        await forward(m.chatId, m.seq, c.id);
-      },
-    }, chatTitle(c))),
+    render: (c) =>
+      h(
+        'li',
+        {},
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'pick',
+            onclick: async () => {
+              $('#forward-dialog').close();
+              await forward(m.chatId, m.seq, c.id);
+            },
+          },
+          chatTitle(c),
+        ),
+      ),
   });
   open('#forward-dialog');
 }
@@ -116,8 +140,7 @@ let chatToDelete = null;
 
 export function confirmDeleteChat(chat) {
   chatToDelete = chat;
-  $('#confirm-text').textContent =
-    `“${chatTitle(chat)}” and its messages disappear from your list. The other members keep everything.`;
+  $('#confirm-text').textContent = `“${chatTitle(chat)}” and its messages disappear from your list. The other members keep everything.`;
   open('#confirm-dialog');
 }
 

@@ -1,14 +1,15 @@
-import { MigrationInterface, QueryRunner } from "typeorm";
+import { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class AttachmentsPurgeIndex1795607207179 implements MigrationInterface {
-    name = 'AttachmentsPurgeIndex1795607207179'
+  name = 'AttachmentsPurgeIndex1795607207179';
 
-    public async up(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`CREATE INDEX "ix_attachments_purge" ON "attachments"  ("deleted_at") WHERE "deleted_at" IS NOT NULL AND "purged_at" IS NULL`);
-    }
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(
+      `CREATE INDEX "ix_attachments_purge" ON "attachments"  ("deleted_at") WHERE "deleted_at" IS NOT NULL AND "purged_at" IS NULL`,
+    );
+  }
 
-    public async down(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`DROP INDEX "public"."ix_attachments_purge"`);
-    }
-
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP INDEX "public"."ix_attachments_purge"`);
+  }
 }

@@ -56,7 +56,8 @@ export function parseText(text: string): ParsedText {
       return noArgs({ name: 'unpin' });
     case 'title': {
       const length = [...args].length;
-      if (length < 1 || length > 100) return { kind: 'error', code: 'VALIDATION_FAILED', message: 'usage: /title NEW TITLE (1–100 characters)' };
+      if (length < 1 || length > 100)
+        return { kind: 'error', code: 'VALIDATION_FAILED', message: 'usage: /title NEW TITLE (1–100 characters)' };
       return { kind: 'command', command: { name: 'title', title: args } };
     }
     case 'invite': {

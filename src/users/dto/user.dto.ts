@@ -51,4 +51,3 @@ export class SearchUsersQuery {
 export class UserListDto {
   @ApiProperty({ type: [UserPublicDto] }) items: UserPublicDto[];
 }
-
