@@ -4,6 +4,7 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { AttachmentsModule } from './attachments/attachments.module';
 import { AuthModule } from './auth/auth.module';
 import { ChatsModule } from './chats/chats.module';
+import { EventBusModule } from './common/event-bus';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { RedisModule } from './common/redis-connections';
 import { ConfigModule } from './config/config.module';
@@ -23,6 +24,7 @@ export class AppModule {
         ConfigModule,
         RedisModule,
         EventEmitterModule.forRoot(),
+        EventBusModule,
         DatabaseModule.forRoot(database),
         HealthModule,
         AuthModule,

@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 import { Readable, pipeline } from 'node:stream';
 import { ChatsRepository } from '../chats/chats.repository';
 import { AppException, ErrorBody } from '../common/app.exception';
 import { AuthUser } from '../common/current-user';
 import { RateLimit, TokenBucketLimiter } from '../common/rate-limit';
-import { EVENTS, MessageEvent } from '../common/events';
+import { EventBus } from '../common/event-bus';
+import { MessageEvent } from '../messages/message.events';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Message } from '../messages/message.entity';
 import { MessageViewsService } from '../messages/message-views.service';
@@ -19,7 +19,7 @@ import { etagMatches, parseRange } from './range';
 import { ATTACHMENT_STORAGE, AttachmentStorage, StoredObjectMissing } from './storage/attachment-storage';
 import { UploadInspector } from './upload-inspector';
 
-export const attachmentNotFound = () => AppException.notFound('ATTACHMENT_NOT_FOUND', 'attachment not found');
+export const attachmentNotFound = () => new AppException('ATTACHMENT_NOT_FOUND', 'attachment not found');
 
 /** An upload's bytes in storage, not yet registered. */
 export interface StoredUpload {
@@ -66,7 +66,7 @@ export class AttachmentsService {
     @Inject(ATTACHMENT_STORAGE) private readonly storage: AttachmentStorage,
     private readonly views: MessageViewsService,
     private readonly chatsRepository: ChatsRepository,
-    private readonly events: EventEmitter2,
+    private readonly events: EventBus,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -133,7 +133,7 @@ export class AttachmentsService {
     const wanted = parseRange(rangeApplies ? req.range : undefined, attachment.size);
     if (wanted.kind === 'unsatisfiable') {
       headers['Content-Range'] = `bytes */${attachment.size}`;
-      const error = new AppException(416, 'RANGE_NOT_SATISFIABLE', `the range is outside the file (${attachment.size} bytes)`);
+      const error = new AppException('RANGE_NOT_SATISFIABLE', `the range is outside the file (${attachment.size} bytes)`);
       return { status: 416, headers, error: error.toBody() };
     }
 
@@ -177,7 +177,7 @@ export class AttachmentsService {
     for (const [senderId, own] of bySender) {
       // The message as its sender sees it (status set), as every MessageEvent carries it.
       for (const dto of await this.views.present(own, senderId)) {
-        this.events.emit(EVENTS.messageUpdated, {
+        this.events.emit('message.updated', {
           message: dto,
           recipientIds: members.get(dto.chatId) ?? [],
           originSocketId: caller.socketId,

@@ -4,7 +4,7 @@ import { AppException } from '../common/app.exception';
 import { SNIFF_BYTES, sniffMime } from './mime-sniff';
 
 export const attachmentTooLarge = (maxBytes: number) =>
-  new AppException(413, 'ATTACHMENT_TOO_LARGE', `an attachment may be at most ${maxBytes} bytes`);
+  new AppException('ATTACHMENT_TOO_LARGE', `an attachment may be at most ${maxBytes} bytes`);
 
 /**
  * Sits between the upload and the storage: passes the bytes through while it counts them, hashes

@@ -4,6 +4,8 @@ import { DataSource, EntityManager, In } from 'typeorm';
 import { Message } from '../messages/message.entity';
 import { ChatMember, MemberRole } from './chat-member.entity';
 import { Chat } from './chat.entity';
+import { visibleTo } from '../messages/visibility';
+import { entityFromRow } from '../database/raw-rows';
 
 /** One row of the chat list: the chat, the caller's membership and what the summary needs. */
 export interface ChatListRow {
@@ -171,20 +173,9 @@ export class ChatsRepository {
    * activity. The last visible message, unread count and direct peer come from LATERAL subqueries on
    * the (chat_id, seq) index, so the cost is per page, never a query per chat.
    */
-  async findListPage(
-    userId: string,
-    limit: number,
-    cursor: ChatListCursor | null,
-    chatIds?: string[],
-  ): Promise<{ rows: ChatListRow[]; hasMore: boolean }> {
-    const params: unknown[] = [userId, limit + 1];
-    let where = 'cm.user_id = $1';
-    if (chatIds) {
-      params.push(chatIds);
-      where += ` AND cm.chat_id = ANY($${params.length})`;
-    } else {
-      where += ' AND NOT cm.hidden';
-    }
+  async findListPage(userId: string, limit: number, cursor: ChatListCursor | null): Promise<{ rows: ChatListRow[]; hasMore: boolean }> {
+    const params: unknown[] = [userId];
+    let where = 'cm.user_id = $1 AND NOT cm.hidden';
     if (cursor) {
       params.push(cursor.a, cursor.id);
       const a = `$${params.length - 1}::timestamptz`;
@@ -198,70 +189,59 @@ export class ChatsRepository {
         where += ` AND cm.pinned_at IS NULL AND (c.last_activity_at, c.id) < (${a}, ${id})`;
       }
     }
-    // The page is chosen first (sort + limit over the caller's memberships only); the per-chat
-    // lookups below then run for the page's rows, not for every chat the user is in.
+    const rows = await this.findListRows(where, params, limit + 1);
+    return { rows: rows.slice(0, limit), hasMore: rows.length > limit };
+  }
+
+  /** One chat's list row for each of these users who is a member, in the same fixed number of statements. */
+  findListRowsOfMembers(chatId: string, userIds: string[]): Promise<ChatListRow[]> {
+    return this.findListRows('cm.chat_id = $1 AND cm.user_id = ANY($2)', [chatId, userIds]);
+  }
+
+  private async findListRows(where: string, params: unknown[], limit?: number): Promise<ChatListRow[]> {
+    // The rows are chosen first (sort + limit over the memberships asked for); the per-chat lookups
+    // below then run for those rows only. Each row's viewer is its member (p.user_id).
     const order = `(pinned_at IS NOT NULL) DESC, pinned_at DESC NULLS LAST, last_activity_at DESC, id DESC`;
-    const raw: Array<Record<string, unknown>> = await this.dataSource.query(
+    const viewer = { userId: 'p.user_id', clearedSeq: 'p.cleared_seq' };
+    const page: Array<Record<string, unknown>> = await this.dataSource.query(
       `SELECT p.*, lm.id AS lm_id, peer.user_id AS peer_id,
               (SELECT count(*)::int FROM (
                  SELECT 1 FROM messages u
-                  WHERE u.chat_id = p.id AND u.seq > GREATEST(p.read_seq, p.cleared_seq) AND u.sender_id <> $1
-                    AND NOT EXISTS (SELECT 1 FROM message_hides h WHERE h.user_id = $1 AND h.chat_id = u.chat_id AND h.seq = u.seq)
+                  WHERE u.chat_id = p.id AND u.sender_id <> p.user_id
+                    AND ${visibleTo('u', { userId: 'p.user_id', clearedSeq: 'GREATEST(p.read_seq, p.cleared_seq)' })}
                   LIMIT ${UNREAD_COUNT_CAP}) unread
               ) AS unread_count
          FROM (
            SELECT c.id, c.type, c.title, c.last_seq, c.member_count, c.last_activity_at, c.created_at, c.created_by,
                   ${exactKey('c.last_activity_at')} AS activity_key, ${exactKey('cm.pinned_at')} AS pinned_key,
-                  cm.role, cm.joined_at, cm.delivered_seq, cm.read_seq, cm.cleared_seq, cm.hidden, cm.pinned_at
+                  cm.user_id, cm.role, cm.joined_at, cm.delivered_seq, cm.read_seq, cm.cleared_seq, cm.hidden, cm.pinned_at
              FROM chat_members cm
              JOIN chats c ON c.id = cm.chat_id
             WHERE ${where}
             ORDER BY (cm.pinned_at IS NOT NULL) DESC, cm.pinned_at DESC NULLS LAST, c.last_activity_at DESC, c.id DESC
-            LIMIT $2) p
+            ${limit === undefined ? '' : `LIMIT ${limit}`}) p
          LEFT JOIN LATERAL (
            SELECT m.id FROM messages m
-            WHERE m.chat_id = p.id AND m.seq > p.cleared_seq
-              AND NOT EXISTS (SELECT 1 FROM message_hides h WHERE h.user_id = $1 AND h.chat_id = m.chat_id AND h.seq = m.seq)
+            WHERE m.chat_id = p.id AND ${visibleTo('m', viewer)}
             ORDER BY m.seq DESC LIMIT 1) lm ON true
          LEFT JOIN LATERAL (
            SELECT o.user_id FROM chat_members o
-            WHERE p.type = 'direct' AND o.chat_id = p.id AND o.user_id <> $1 LIMIT 1) peer ON true
+            WHERE p.type = 'direct' AND o.chat_id = p.id AND o.user_id <> p.user_id LIMIT 1) peer ON true
         ORDER BY ${order}`,
       params,
     );
-    const hasMore = raw.length > limit;
-    const page = raw.slice(0, limit);
     const lastIds = page.map((r) => r.lm_id as string | null).filter((id): id is string => id !== null);
     const lastMessages = lastIds.length ? await this.dataSource.getRepository(Message).findBy({ id: In(lastIds) }) : [];
     const byId = new Map(lastMessages.map((m) => [m.id, m]));
     const rows = page.map((r) => ({
-      chat: this.dataSource.getRepository(Chat).create({
-        id: r.id as string,
-        type: r.type as Chat['type'],
-        title: r.title as string | null,
-        lastSeq: r.last_seq as number,
-        memberCount: r.member_count as number,
-        lastActivityAt: r.last_activity_at as Date,
-        createdAt: r.created_at as Date,
-        createdBy: r.created_by as string,
-      }),
-      member: this.dataSource.getRepository(ChatMember).create({
-        chatId: r.id as string,
-        userId,
-        role: r.role as MemberRole,
-        joinedAt: r.joined_at as Date,
-        deliveredSeq: r.delivered_seq as number,
-        readSeq: r.read_seq as number,
-        clearedSeq: r.cleared_seq as number,
-        hidden: r.hidden as boolean,
-        pinnedAt: r.pinned_at as Date | null,
-      }),
+      chat: entityFromRow(this.dataSource, Chat, r),
+      member: entityFromRow(this.dataSource, ChatMember, { ...r, chat_id: r.id }),
       lastMessage: r.lm_id ? (byId.get(r.lm_id as string) ?? null) : null,
       unreadCount: r.unread_count as number,
       peerId: r.peer_id as string | null,
       pinnedKey: r.pinned_key as string | null,
       activityKey: r.activity_key as string,
     }));
-    return { rows, hasMore };
+    return rows;
   }
 }

@@ -1,9 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AppException } from '../common/app.exception';
 import { AuthUser } from '../common/current-user';
-import { ChatRemovedEvent, ChatUpdatedEvent, EVENTS, ReceiptEvent } from '../common/events';
+import { EventBus } from '../common/event-bus';
+import { ChatRemovedEvent, ChatUpdatedEvent, ReceiptEvent } from './chat.events';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MessageDto } from '../messages/dto/message.dto';
 import { Message, SystemEvent } from '../messages/message.entity';
@@ -15,7 +15,7 @@ import { ChatMember } from './chat-member.entity';
 import { ChatListCursor, ChatListRow, ChatsRepository } from './chats.repository';
 import { AddMembersDto, ChatDetailDto, ChatListDto, ChatListQuery, ChatSummaryDto, CreateChatDto, RenameChatDto } from './dto/chat.dto';
 
-export const chatNotFound = () => AppException.notFound('CHAT_NOT_FOUND', 'chat not found');
+export const chatNotFound = () => new AppException('CHAT_NOT_FOUND', 'chat not found');
 
 /** A change to a chat and the system message it stored (null when nothing changed). */
 export interface ChatChange {
@@ -55,13 +55,15 @@ function decodeCursor(raw: string): ChatListCursor {
 
 @Injectable()
 export class ChatsService {
+  private readonly logger = new Logger('Chats');
+
   constructor(
     private readonly chats: ChatsRepository,
     private readonly messages: MessagesRepository,
     private readonly views: MessageViewsService,
     private readonly publisher: MessagePublisher,
     private readonly users: UsersService,
-    private readonly events: EventEmitter2,
+    private readonly events: EventBus,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -82,7 +84,7 @@ export class ChatsService {
     const directKey = [caller.userId, peerId].sort().join(':');
     const existing = await this.chats.findDirectByKey(directKey);
     if (existing) return { created: false, chat: await this.detail(caller, existing.id) };
-    if (!(await this.chats.existingUserIds([peerId])).has(peerId)) throw AppException.notFound('USER_NOT_FOUND', 'user not found');
+    if (!(await this.chats.existingUserIds([peerId])).has(peerId)) throw new AppException('USER_NOT_FOUND', 'user not found');
     const chat = await this.chats.transaction(async (manager) => {
       const inserted = await this.chats.insertDirectChat(manager, caller.userId, directKey);
       if (!inserted) return null;
@@ -127,20 +129,22 @@ export class ChatsService {
     const cursor = query.cursor ? decodeCursor(query.cursor) : null;
     const { rows, hasMore } = await this.chats.findListPage(caller.userId, query.limit ?? 50, cursor);
     return {
-      items: await this.summaries(caller.userId, rows),
+      items: await this.summaries(rows),
       nextCursor: hasMore && rows.length ? encodeCursor(rows[rows.length - 1]) : null,
     };
   }
 
-  /** The chat as `userId` sees it in the list; null if not a member. */
-  async summaryFor(userId: string, chatId: string): Promise<ChatSummaryDto | null> {
-    const { rows } = await this.chats.findListPage(userId, 1, null, [chatId]);
-    return rows.length ? (await this.summaries(userId, rows))[0] : null;
+  /** The chat as each of these users sees it in the list (non-members left out), in a fixed number of statements. */
+  async summariesFor(chatId: string, userIds: string[]): Promise<Array<{ userId: string; summary: ChatSummaryDto }>> {
+    const rows = await this.chats.findListRowsOfMembers(chatId, [...new Set(userIds)]);
+    const summaries = await this.summaries(rows);
+    return rows.map((row, i) => ({ userId: row.member.userId, summary: summaries[i] }));
   }
 
   async detail(caller: AuthUser, chatId: string): Promise<ChatDetailDto> {
-    const summary = await this.summaryFor(caller.userId, chatId);
-    if (!summary) throw chatNotFound();
+    const [mine] = await this.summariesFor(chatId, [caller.userId]);
+    if (!mine) throw chatNotFound();
+    const summary = mine.summary;
     const members = await this.chats.findMembers(chatId);
     const profiles = new Map((await this.users.publicProfiles(members.map((m) => m.userId))).map((u) => [u.id, u]));
     return {
@@ -155,12 +159,13 @@ export class ChatsService {
     };
   }
 
-  private async summaries(userId: string, rows: ChatListRow[]): Promise<ChatSummaryDto[]> {
-    const peerIds = rows.map((r) => r.peerId).filter((id): id is string => id !== null);
-    const lastMessages = rows.map((r) => r.lastMessage).filter((m): m is Message => m !== null);
-    const [peers, presented] = await Promise.all([this.users.publicProfiles(peerIds), this.views.present(lastMessages, userId)]);
+  /** List rows (each with its own member as viewer) shaped into ChatSummary, in two more statements. */
+  private async summaries(rows: ChatListRow[]): Promise<ChatSummaryDto[]> {
+    const peerIds = [...new Set(rows.map((r) => r.peerId).filter((id): id is string => id !== null))];
+    const shown = rows.flatMap((r) => (r.lastMessage ? [{ message: r.lastMessage, viewerId: r.member.userId }] : []));
+    const [peers, presented] = await Promise.all([this.users.publicProfiles(peerIds), this.views.presentEach(shown)]);
     const peerById = new Map(peers.map((p) => [p.id, p]));
-    const messageById = new Map(presented.map((m) => [m.id, m]));
+    const messageFor = new Map(presented.map((m, i) => [`${m.id}|${shown[i].viewerId}`, m]));
     return rows.map(({ chat, member, lastMessage, unreadCount, peerId }) => ({
       id: chat.id,
       type: chat.type,
@@ -169,7 +174,7 @@ export class ChatsService {
       memberCount: chat.memberCount,
       pinned: member.pinnedAt !== null,
       pinnedAt: member.pinnedAt?.toISOString() ?? null,
-      lastMessage: lastMessage ? messageById.get(lastMessage.id)! : null,
+      lastMessage: lastMessage ? messageFor.get(`${lastMessage.id}|${member.userId}`)! : null,
       lastSeq: chat.lastSeq,
       readSeq: member.readSeq,
       unreadCount,
@@ -237,7 +242,7 @@ export class ChatsService {
       const target = members.find((m) => m.userId === userId);
       if (!leaving) {
         if (me.role === 'member') throw AppException.forbidden('only the owner or an admin can remove members');
-        if (!target) throw AppException.notFound('MEMBER_NOT_FOUND', 'this user is not a member');
+        if (!target) throw new AppException('MEMBER_NOT_FOUND', 'this user is not a member');
         if (target.role === 'owner' || (target.role === 'admin' && me.role !== 'owner')) {
           throw AppException.forbidden('you cannot remove this member');
         }
@@ -258,7 +263,7 @@ export class ChatsService {
       const stored = await this.messages.insertSystemMessage(manager, chatId, event, text);
       return { message: stored, memberIds: remaining.map((m) => m.userId) };
     });
-    this.events.emit(EVENTS.chatRemoved, { chatId, userIds: [userId], originSocketId: caller.socketId } satisfies ChatRemovedEvent);
+    this.events.emit('chat.removed', { chatId, userIds: [userId], originSocketId: caller.socketId } satisfies ChatRemovedEvent);
     this.publishChatUpdated(chatId, result.memberIds);
     const message = await this.publishMessage(result.message, result.memberIds, caller);
     return { chat: leaving ? null : await this.detail(caller, chatId), message };
@@ -270,7 +275,7 @@ export class ChatsService {
       if ((me.pinnedAt !== null) === pinned) return false;
       await this.chats.lockUserPins(manager, caller.userId);
       if (pinned && (await this.chats.countPinned(manager, caller.userId)) >= this.config.pinnedChatsMax) {
-        throw new AppException(422, 'PIN_LIMIT', `at most ${this.config.pinnedChatsMax} chats can be pinned`);
+        throw new AppException('PIN_LIMIT', `at most ${this.config.pinnedChatsMax} chats can be pinned`);
       }
       await this.chats.setPinned(manager, chatId, caller.userId, pinned);
       return true;
@@ -281,7 +286,7 @@ export class ChatsService {
   async deleteForMe(caller: AuthUser, chatId: string): Promise<void> {
     await this.requireMember(caller, chatId);
     await this.chats.clearForMember(chatId, caller.userId);
-    this.events.emit(EVENTS.chatRemoved, { chatId, userIds: [caller.userId], originSocketId: caller.socketId } satisfies ChatRemovedEvent);
+    this.events.emit('chat.removed', { chatId, userIds: [caller.userId], originSocketId: caller.socketId } satisfies ChatRemovedEvent);
   }
 
   async advanceCursor(caller: AuthUser, chatId: string, kind: 'read' | 'delivered', seq: number): Promise<void> {
@@ -289,7 +294,7 @@ export class ChatsService {
     const moved = await this.chats.advanceCursor(chatId, caller.userId, kind, seq);
     if (!moved) return;
     const recipientIds = await this.chats.memberIds(chatId);
-    this.events.emit(EVENTS.receipt, {
+    this.events.emit('receipt', {
       chatId,
       userId: caller.userId,
       type: kind,
@@ -308,7 +313,7 @@ export class ChatsService {
   private async requireUsers(ids: string[], manager?: EntityManager): Promise<void> {
     const found = await this.chats.existingUserIds(ids, manager);
     const missing = ids.filter((id) => !found.has(id));
-    if (missing.length) throw AppException.notFound('USER_NOT_FOUND', `user not found: ${missing.join(', ')}`);
+    if (missing.length) throw new AppException('USER_NOT_FOUND', `user not found: ${missing.join(', ')}`);
   }
 
   private async usernames(ids: string[], manager: EntityManager): Promise<Map<string, string>> {
@@ -317,16 +322,25 @@ export class ChatsService {
   }
 
   private memberLimit(): AppException {
-    return new AppException(422, 'CHAT_MEMBER_LIMIT', `a chat has at most ${this.config.chatMaxMembers} members`);
+    return new AppException('CHAT_MEMBER_LIMIT', `a chat has at most ${this.config.chatMaxMembers} members`);
   }
 
+  /**
+   * After a commit: each user gets the chat as it sees it, computed here in bulk. Not awaited by the
+   * request (as the fan-out never was); a failure is logged, the change itself is committed.
+   */
   private publishChatUpdated(chatId: string, userIds: string[], originSocketId?: string): void {
-    this.events.emit(EVENTS.chatUpdated, { chatId, userIds, originSocketId } satisfies ChatUpdatedEvent);
+    this.summariesFor(chatId, userIds).then(
+      (summaries) => {
+        if (summaries.length) this.events.emit('chat.updated', { chatId, summaries, originSocketId } satisfies ChatUpdatedEvent);
+      },
+      (err: unknown) => this.logger.warn(`chat:updated for chat ${chatId} failed: ${(err as Error)?.message ?? String(err)}`),
+    );
   }
 
   /** Announces a stored system message after its commit; returns it as its actor sees it. */
   private async publishMessage(message: Message, recipientIds: string[], caller: AuthUser): Promise<MessageDto> {
-    const [dto] = await this.publisher.announce(EVENTS.messageCreated, [message], recipientIds, caller.socketId);
+    const [dto] = await this.publisher.announce('message.created', [message], recipientIds, caller.socketId);
     return dto;
   }
 }

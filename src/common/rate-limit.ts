@@ -86,7 +86,7 @@ export class RateLimit {
     const waitMs = this.limiter.take(key);
     if (waitMs > 0) {
       const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-      throw new AppException(429, 'RATE_LIMITED', `too many ${this.what}; try again in ${seconds} s`);
+      throw new AppException('RATE_LIMITED', `too many ${this.what}; try again in ${seconds} s`);
     }
   }
 }

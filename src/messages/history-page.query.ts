@@ -1,5 +1,6 @@
 import { Repository, SelectQueryBuilder } from 'typeorm';
 import { Message } from './message.entity';
+import { visibleTo } from './visibility';
 
 /**
  * The history query, kept free of Nest so that the query-plan test (test/messages-history-plan.e2e-spec.ts)
@@ -15,9 +16,8 @@ export interface HistoryPageQuery {
   limit: number;
 }
 
-/** Visible to :viewer — after their cut-off and not deleted for them. Used by every history read. */
-export const VISIBLE = `m.seq > :clearedSeq AND NOT EXISTS (
-  SELECT 1 FROM message_hides h WHERE h.user_id = :viewerId AND h.chat_id = m.chat_id AND h.seq = m.seq)`;
+/** Visible to :viewerId, whose cut-off the access check gave (:clearedSeq). */
+export const VISIBLE = visibleTo('m', { userId: ':viewerId', clearedSeq: ':clearedSeq' });
 
 /**
  * Keyset page on (chat_id, seq): `limit + 1` rows (the extra one tells hasMore), newest first before

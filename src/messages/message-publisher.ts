@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
-import { MessageEvent } from '../common/events';
+import { EventBus } from '../common/event-bus';
+import { MessageEvent } from './message.events';
 import { MessageDto } from './dto/message.dto';
 import { Message } from './message.entity';
 import { MessageViewsService } from './message-views.service';
@@ -10,14 +10,19 @@ import { MessageViewsService } from './message-views.service';
 export class MessagePublisher {
   constructor(
     private readonly views: MessageViewsService,
-    private readonly events: EventEmitter2,
+    private readonly events: EventBus,
   ) {}
 
   /**
    * Messages of one sender, in order, as that sender sees them (status included: the sender's other
    * devices show it; the gateway clears it for everyone else). Returns them so shaped.
    */
-  async announce(event: string, messages: Message[], recipientIds: string[], originSocketId?: string): Promise<MessageDto[]> {
+  async announce(
+    event: 'message.created' | 'message.updated',
+    messages: Message[],
+    recipientIds: string[],
+    originSocketId?: string,
+  ): Promise<MessageDto[]> {
     const dtos = await this.views.present(messages, messages[0].senderId);
     for (const dto of dtos) this.events.emit(event, { message: dto, recipientIds, originSocketId } satisfies MessageEvent);
     return dtos;

@@ -10,14 +10,24 @@ export class MessageViewsService {
   constructor(private readonly messages: MessagesRepository) {}
 
   async present(messages: Message[], viewerId: string): Promise<MessageDto[]> {
-    if (!messages.length) return [];
-    const ownChatIds = [...new Set(messages.filter((m) => m.senderId === viewerId).map((m) => m.chatId))];
+    return this.presentEach(messages.map((message) => ({ message, viewerId })));
+  }
+
+  /** Each message as its own viewer sees it (a chat's last message for each member), in the same two queries. */
+  async presentEach(items: Array<{ message: Message; viewerId: string }>): Promise<MessageDto[]> {
+    if (!items.length) return [];
+    const own = items.filter(({ message, viewerId }) => message.senderId === viewerId);
     const [attachments, cursors] = await Promise.all([
-      this.messages.findAttachments(messages.map((m) => m.id)),
-      this.messages.othersCursors(ownChatIds, viewerId),
+      this.messages.findAttachments([...new Set(items.map(({ message }) => message.id))]),
+      this.messages.othersCursors(own.map(({ message, viewerId }) => ({ chatId: message.chatId, viewerId }))),
     ]);
-    return messages.map((m) =>
-      toMessageDto(m, attachments.get(m.id) ?? [], viewerId, cursors.get(m.chatId) ?? { deliveredSeq: m.seq, readSeq: m.seq }),
+    return items.map(({ message, viewerId }) =>
+      toMessageDto(
+        message,
+        attachments.get(message.id) ?? [],
+        viewerId,
+        cursors.get(`${message.chatId}|${viewerId}`) ?? { deliveredSeq: message.seq, readSeq: message.seq },
+      ),
     );
   }
 

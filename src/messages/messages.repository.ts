@@ -4,6 +4,7 @@ import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { AttachmentDto } from '../attachments/dto/attachment.dto';
 import { MessageHide } from './message-hide.entity';
 import { Message, SystemEvent } from './message.entity';
+import { entityFromRow } from '../database/raw-rows';
 import { HistoryPageQuery, VISIBLE, historyPageQueryBuilder } from './history-page.query';
 import { OthersCursors } from './message-view';
 
@@ -165,22 +166,7 @@ export class MessagesRepository {
   }
 
   private fromRow(r: Record<string, unknown>): Message {
-    return this.dataSource.getRepository(Message).create({
-      id: r.id as string,
-      chatId: r.chat_id as string,
-      seq: r.seq as number,
-      senderId: r.sender_id as string,
-      type: r.type as Message['type'],
-      text: r.text as string | null,
-      event: r.event as SystemEvent | null,
-      clientId: r.client_id as string | null,
-      forwardedFromChatId: r.forwarded_from_chat_id as string | null,
-      forwardedFromSeq: r.forwarded_from_seq as number | null,
-      forwardedFromSenderId: r.forwarded_from_sender_id as string | null,
-      editedAt: r.edited_at as Date | null,
-      deletedAt: r.deleted_at as Date | null,
-      createdAt: r.created_at as Date,
-    });
+    return entityFromRow(this.dataSource, Message, r);
   }
 
   async insertSystemMessage(manager: EntityManager, chatId: string, event: SystemEvent, text: string): Promise<Message> {
@@ -271,16 +257,18 @@ export class MessagesRepository {
     return result;
   }
 
-  /** min(deliveredSeq), min(readSeq) over the other current members of each chat. */
-  async othersCursors(chatIds: string[], viewerId: string): Promise<Map<string, OthersCursors>> {
+  /** min(deliveredSeq), min(readSeq) over the other current members of each chat, for each viewer; keyed `chatId|viewerId`. */
+  async othersCursors(pairs: Array<{ chatId: string; viewerId: string }>): Promise<Map<string, OthersCursors>> {
     const result = new Map<string, OthersCursors>();
-    if (!chatIds.length) return result;
-    const rows: Array<{ chat_id: string; delivered: number | null; read: number | null }> = await this.dataSource.query(
-      `SELECT chat_id, min(delivered_seq) AS delivered, min(read_seq) AS read
-         FROM chat_members WHERE chat_id = ANY($1) AND user_id <> $2 GROUP BY chat_id`,
-      [chatIds, viewerId],
+    if (!pairs.length) return result;
+    const rows: Array<{ chat_id: string; viewer_id: string; delivered: number | null; read: number | null }> = await this.dataSource.query(
+      `SELECT v.chat_id, v.viewer_id, min(cm.delivered_seq) AS delivered, min(cm.read_seq) AS read
+         FROM (SELECT DISTINCT * FROM unnest($1::uuid[], $2::uuid[]) AS t(chat_id, viewer_id)) v
+         JOIN chat_members cm ON cm.chat_id = v.chat_id AND cm.user_id <> v.viewer_id
+        GROUP BY v.chat_id, v.viewer_id`,
+      [pairs.map((p) => p.chatId), pairs.map((p) => p.viewerId)],
     );
-    for (const r of rows) result.set(r.chat_id, { deliveredSeq: r.delivered ?? 0, readSeq: r.read ?? 0 });
+    for (const r of rows) result.set(`${r.chat_id}|${r.viewer_id}`, { deliveredSeq: r.delivered ?? 0, readSeq: r.read ?? 0 });
     return result;
   }
 

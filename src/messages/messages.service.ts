@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { QueryFailedError } from 'typeorm';
 import { ChatsRepository } from '../chats/chats.repository';
 import { ChatsService, chatNotFound } from '../chats/chats.service';
 import { ChatMember } from '../chats/chat-member.entity';
 import { AppException } from '../common/app.exception';
 import { AuthUser } from '../common/current-user';
-import { EVENTS, MessageEvent } from '../common/events';
+import { EventBus } from '../common/event-bus';
+import { MessageEvent } from './message.events';
 import { RateLimit, TokenBucketLimiter } from '../common/rate-limit';
 import { codePointLength } from '../common/validators';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -31,7 +31,7 @@ import { MessagesRepository, NewMessage } from './messages.repository';
 import { SendCoalescer } from './send-coalescer';
 import { MessagePublisher } from './message-publisher';
 
-export const messageNotFound = () => AppException.notFound('MESSAGE_NOT_FOUND', 'message not found');
+export const messageNotFound = () => new AppException('MESSAGE_NOT_FOUND', 'message not found');
 
 export type SendResult = { kind: 'message'; created: boolean; message: MessageDto } | { kind: 'command'; answer: CommandAnswerDto };
 
@@ -51,7 +51,7 @@ export class MessagesService {
     private readonly chatsRepository: ChatsRepository,
     private readonly commands: CommandsService,
     private readonly users: UsersService,
-    private readonly events: EventEmitter2,
+    private readonly events: EventBus,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -72,7 +72,7 @@ export class MessagesService {
     if (text !== null) {
       const parsed = parseText(text);
       // With files attached, a leading "/" is just text.
-      if (parsed.kind === 'error' && !attachmentIds.length) throw new AppException(400, parsed.code, parsed.message);
+      if (parsed.kind === 'error' && !attachmentIds.length) throw new AppException(parsed.code, parsed.message);
       if (parsed.kind === 'command' && !attachmentIds.length) {
         const me = await this.chats.requireMember(caller, chatId);
         return { kind: 'command', answer: await this.commands.execute(caller, me, parsed.command) };
@@ -81,7 +81,7 @@ export class MessagesService {
     }
     this.checkText(text, attachmentIds.length > 0);
     if (attachmentIds.length > this.config.messageMaxAttachments) {
-      throw new AppException(400, 'TOO_MANY_ATTACHMENTS', `at most ${this.config.messageMaxAttachments} attachments per message`);
+      throw new AppException('TOO_MANY_ATTACHMENTS', `at most ${this.config.messageMaxAttachments} attachments per message`);
     }
 
     let stored: { message: Message; attachments: AttachmentDto[]; memberIds: string[] };
@@ -105,7 +105,7 @@ export class MessagesService {
           if (!inserted) throw chatNotFound();
           const [message] = inserted.messages;
           const attachments = await this.messages.attachUploads(manager, message.id, caller.userId, attachmentIds);
-          if (!attachments) throw AppException.notFound('ATTACHMENT_NOT_FOUND', 'an attachment is unknown, not yours or already used');
+          if (!attachments) throw new AppException('ATTACHMENT_NOT_FOUND', 'an attachment is unknown, not yours or already used');
           return { message, attachments, memberIds: inserted.memberIds };
         });
       }
@@ -120,7 +120,7 @@ export class MessagesService {
     // Nobody else can have read or received it yet: it is "sent" (or "read" when alone in the chat).
     const others = memberIds.length > 1 ? { deliveredSeq: 0, readSeq: 0 } : { deliveredSeq: message.seq, readSeq: message.seq };
     const shaped = toMessageDto(message, attachments, caller.userId, others);
-    this.events.emit(EVENTS.messageCreated, {
+    this.events.emit('message.created', {
       message: shaped,
       recipientIds: memberIds,
       originSocketId: caller.socketId,
@@ -157,14 +157,14 @@ export class MessagesService {
   async edit(caller: AuthUser, chatId: string, seq: number, dto: EditMessageDto): Promise<MessageDto> {
     const { me, message } = await this.requireVisible(caller, chatId, seq);
     if (message.senderId !== caller.userId || message.type !== 'text') throw AppException.forbidden('you can edit only your own messages');
-    const deleted = () => new AppException(422, 'MESSAGE_DELETED', 'a deleted message cannot be edited');
+    const deleted = () => new AppException('MESSAGE_DELETED', 'a deleted message cannot be edited');
     if (message.deletedAt) throw deleted();
     const attachments = await this.messages.findAttachments([message.id]);
     this.checkText(dto.text, (attachments.get(message.id) ?? []).length > 0);
     // Deleted for everyone between the check and now: the tombstone stays as it is.
     if (!(await this.messages.updateText(message.id, dto.text))) throw deleted();
     const updated = (await this.messages.findById(message.id))!;
-    return this.publish(EVENTS.messageUpdated, updated, caller, me.chatId);
+    return this.publish('message.updated', updated, caller, me.chatId);
   }
 
   async delete(caller: AuthUser, chatId: string, seq: number, scope: 'me' | 'everyone'): Promise<void> {
@@ -179,7 +179,7 @@ export class MessagesService {
     }
     if (message.deletedAt) return;
     await this.messages.markDeletedForEveryone(message.id);
-    await this.publish(EVENTS.messageUpdated, (await this.messages.findById(message.id))!, caller, chatId);
+    await this.publish('message.updated', (await this.messages.findById(message.id))!, caller, chatId);
   }
 
   /** One forward call takes one token of the sender's send rate, like one send. */
@@ -193,7 +193,7 @@ export class MessagesService {
     const originals = await this.messages.findVisibleBySeqs(dto.fromChatId, seqs, caller.userId, source.clearedSeq);
     if (originals.length !== seqs.length) throw messageNotFound();
     if (originals.some((m) => m.deletedAt !== null || m.type !== 'text')) {
-      throw new AppException(422, 'MESSAGE_NOT_FORWARDABLE', 'deleted and system messages cannot be forwarded');
+      throw new AppException('MESSAGE_NOT_FORWARDABLE', 'deleted and system messages cannot be forwarded');
     }
     const copies: NewMessage[] = originals.map((m) => ({
       chatId,
@@ -214,7 +214,7 @@ export class MessagesService {
       );
       return inserted.messages;
     });
-    return { items: await this.publishAll(EVENTS.messageCreated, stored, caller, target.chatId) };
+    return { items: await this.publishAll('message.created', stored, caller, target.chatId) };
   }
 
   async receipts(caller: AuthUser, chatId: string, seq: number): Promise<ReceiptsDto> {
@@ -228,7 +228,7 @@ export class MessagesService {
 
   private checkText(text: string | null, hasAttachments: boolean): void {
     if (text !== null && codePointLength(text) > this.config.messageMaxLength) {
-      throw new AppException(400, 'MESSAGE_TOO_LONG', `text must be at most ${this.config.messageMaxLength} characters`);
+      throw new AppException('MESSAGE_TOO_LONG', `text must be at most ${this.config.messageMaxLength} characters`);
     }
     if (!hasAttachments && (text === null || text.trim() === '')) {
       throw AppException.validation('a message needs text or attachments', [
@@ -245,12 +245,22 @@ export class MessagesService {
   }
 
   /** Announces a committed message to the chat's members, as its sender sees it (status included). */
-  private async publish(event: string, message: Message, caller: AuthUser, chatId: string): Promise<MessageDto> {
+  private async publish(
+    event: 'message.created' | 'message.updated',
+    message: Message,
+    caller: AuthUser,
+    chatId: string,
+  ): Promise<MessageDto> {
     return (await this.publishAll(event, [message], caller, chatId))[0];
   }
 
   /** The same for several messages of one sender and chat (a forward), in a fixed number of queries, in order. */
-  private async publishAll(event: string, messages: Message[], caller: AuthUser, chatId: string): Promise<MessageDto[]> {
+  private async publishAll(
+    event: 'message.created' | 'message.updated',
+    messages: Message[],
+    caller: AuthUser,
+    chatId: string,
+  ): Promise<MessageDto[]> {
     return this.publisher.announce(event, messages, await this.chatsRepository.memberIds(chatId), caller.socketId);
   }
 }

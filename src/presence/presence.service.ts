@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
-import { EVENTS, PresenceEvent } from '../common/events';
+import { EventBus } from '../common/event-bus';
+import { PresenceEvent } from './presence.events';
 import { RedisConnections } from '../common/redis-connections';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { LocalPresenceStore, newToken, PresenceStore, RedisPresenceStore, tokenTime } from './presence-store';
@@ -21,7 +21,7 @@ const REDIS_PREFIX = 'presence:';
 /**
  * Who is online. A user is online while it has a socket on any instance, and for PRESENCE_GRACE_MS
  * after its last one goes; then it turns offline, `lastSeenAt` is stored (the moment its last
- * socket went) and the users who share a chat with it are told (EVENTS.presence). A socket that
+ * socket went) and the users who share a chat with it are told ('presence'). A socket that
  * comes back within the grace period cancels all that: nobody is told anything.
  *
  * Without REDIS_URL the state lives in this process. With it, it lives in Redis (see
@@ -46,7 +46,7 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
 
   constructor(
     private readonly repository: PresenceRepository,
-    private readonly events: EventEmitter2,
+    private readonly events: EventBus,
     private readonly redis: RedisConnections,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -166,7 +166,7 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
     }
     const recipientIds = await this.repository.coMemberIds(userId);
     if (!recipientIds.length) return;
-    this.events.emit(EVENTS.presence, {
+    this.events.emit('presence', {
       userId,
       online,
       lastSeenAt: lastSeen?.toISOString() ?? null,

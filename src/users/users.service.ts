@@ -36,7 +36,7 @@ export class UsersService {
 
   async getPublic(id: string): Promise<UserPublicDto> {
     const [user] = await this.publicProfiles([id]);
-    if (!user) throw AppException.notFound('USER_NOT_FOUND', 'user not found');
+    if (!user) throw new AppException('USER_NOT_FOUND', 'user not found');
     return user;
   }
 

@@ -1,3 +1,4 @@
+import { ChatIdDto } from '../../common/dto/chat-id.dto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
@@ -80,16 +81,17 @@ export class ChatListQuery {
   cursor?: string;
 }
 
-export class ChatIdDto {
-  @ApiProperty({ format: 'uuid' })
-  @IsUUID()
-  chatId: string;
-}
-
 export class PinPayloadDto extends ChatIdDto {
   @ApiProperty()
   @IsBoolean()
   pinned: boolean;
+}
+
+/** Payload of the client event `typing`. */
+export class TypingPayload extends ChatIdDto {
+  @ApiProperty()
+  @IsBoolean()
+  isTyping: boolean;
 }
 
 export class ChatSummaryDto {

@@ -60,7 +60,7 @@ export class CommandsService {
     const found = await this.users.findByUsernames(usernames);
     const byKey = new Map(found.map((u) => [u.usernameKey, u.id]));
     const missing = usernames.filter((n) => !byKey.has(n.toLowerCase()));
-    if (missing.length) throw AppException.notFound('USER_NOT_FOUND', `no such user: ${missing.map((n) => `@${n}`).join(', ')}`);
+    if (missing.length) throw new AppException('USER_NOT_FOUND', `no such user: ${missing.map((n) => `@${n}`).join(', ')}`);
     return usernames.map((n) => byKey.get(n.toLowerCase())!);
   }
 }

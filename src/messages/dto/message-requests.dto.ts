@@ -1,7 +1,7 @@
 import { ToNumber } from '../../common/validators';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, Min } from 'class-validator';
-import { ChatIdDto } from '../../chats/dto/chat.dto';
+import { ChatIdDto } from '../../common/dto/chat-id.dto';
 import { UserPublicDto } from '../../users/dto/user.dto';
 import { MessageDto } from './message.dto';
 
