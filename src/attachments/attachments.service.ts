@@ -1,18 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Readable, pipeline } from 'node:stream';
-import { ChatsRepository } from '../chats/chats.repository';
 import { AppException, ErrorBody } from '../common/app.exception';
 import { AuthUser } from '../common/current-user';
 import { RateLimit, TokenBucketLimiter } from '../common/rate-limit';
 import { EventBus } from '../common/event-bus';
-import { MessageEvent } from '../messages/message.events';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { Message } from '../messages/message.entity';
-import { MessageViewsService } from '../messages/message-views.service';
-import { Attachment } from './attachment.entity';
 import { AttachmentsRepository } from './attachments.repository';
 import { AttachmentDto } from './dto/attachment.dto';
+import { toAttachmentDto } from './attachment.entity';
+import './attachment.events';
+import { EntityManager } from 'typeorm';
 import { contentDisposition, sanitizeFilename } from './filename';
 import type { IncomingFile } from './multipart';
 import { etagMatches, parseRange } from './range';
@@ -53,10 +51,6 @@ export interface DownloadAnswer {
   error?: ErrorBody;
 }
 
-export function toAttachmentDto(a: Attachment): AttachmentDto {
-  return { id: a.id, filename: a.filename, mimeType: a.mimeType, size: a.size, sha256: a.sha256, createdAt: a.createdAt.toISOString() };
-}
-
 @Injectable()
 export class AttachmentsService {
   private readonly logger = new Logger('Attachments');
@@ -64,8 +58,6 @@ export class AttachmentsService {
   constructor(
     private readonly attachments: AttachmentsRepository,
     @Inject(ATTACHMENT_STORAGE) private readonly storage: AttachmentStorage,
-    private readonly views: MessageViewsService,
-    private readonly chatsRepository: ChatsRepository,
     private readonly events: EventBus,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -157,32 +149,25 @@ export class AttachmentsService {
   }
 
   /**
-   * The uploader removes an attachment: flagged deleted (the bytes go with the next clean-up), and
-   * every message carrying it is announced again without it, after the commit.
+   * Puts the uploader's own unused uploads on a message being stored, in the caller's transaction
+   * (the row locks order it against a concurrent delete or expiry). Returns them in the order given,
+   * or null (the caller rolls back) when any id is unknown, someone else's or already used.
    */
-  async delete(caller: AuthUser, id: string): Promise<void> {
-    const messages = await this.attachments.transaction(async (manager) => {
-      if (!(await this.attachments.markDeleted(manager, id, caller.userId))) throw attachmentNotFound();
-      return this.attachments.findCarryingMessages(manager, id);
-    });
-    await this.announceUpdated(messages, caller);
+  async claimUploads(manager: EntityManager, uploaderId: string, attachmentIds: string[]): Promise<AttachmentDto[] | null> {
+    if (!attachmentIds.length) return [];
+    const claimed = await this.attachments.claimUnused(manager, uploaderId, attachmentIds);
+    if (claimed.length !== attachmentIds.length) return null;
+    const byId = new Map(claimed.map((a) => [a.id, toAttachmentDto(a)]));
+    return attachmentIds.map((id) => byId.get(id)!);
   }
 
-  private async announceUpdated(messages: Message[], caller: AuthUser): Promise<void> {
-    if (!messages.length) return;
-    const bySender = new Map<string, Message[]>();
-    for (const m of messages) bySender.set(m.senderId, [...(bySender.get(m.senderId) ?? []), m]);
-    const members = new Map<string, string[]>();
-    for (const chatId of new Set(messages.map((m) => m.chatId))) members.set(chatId, await this.chatsRepository.memberIds(chatId));
-    for (const [senderId, own] of bySender) {
-      // The message as its sender sees it (status set), as every MessageEvent carries it.
-      for (const dto of await this.views.present(own, senderId)) {
-        this.events.emit('message.updated', {
-          message: dto,
-          recipientIds: members.get(dto.chatId) ?? [],
-          originSocketId: caller.socketId,
-        } satisfies MessageEvent);
-      }
-    }
+  /**
+   * The uploader removes an attachment: flagged deleted (the bytes go with the next clean-up). After
+   * the commit, `attachment.deleted` tells the messages module, which announces again every message
+   * that carried it.
+   */
+  async delete(caller: AuthUser, id: string): Promise<void> {
+    if (!(await this.attachments.markDeleted(id, caller.userId))) throw attachmentNotFound();
+    this.events.emit('attachment.deleted', { attachmentId: id, originSocketId: caller.socketId });
   }
 }

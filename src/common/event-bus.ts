@@ -3,7 +3,7 @@ import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 
 /**
  * The internal bus's map: event name → payload. It is declared empty here and each module adds the
- * events it publishes next to its publisher (`declare module '../common/event-bus'`), so the map is
+ * events it publishes next to its publisher (`declare module './event-bus'`), so the map is
  * one type while common/ imports no feature. Services publish after a commit; the realtime gateway
  * listens and only emits.
  */

@@ -1,6 +1,6 @@
 import { ChatIdDto } from '../common/dto/chat-id.dto';
 import type { ErrorBody } from '../common/app.exception';
-import { ChatSummaryDto, PinPayloadDto, TypingPayload } from '../chats/dto/chat.dto';
+import { ChatSummaryDto, PinPayloadDto, TypingPayload } from '../conversations/dto/chat.dto';
 import {
   CommandAnswerDto,
   CursorPayload,
@@ -11,8 +11,8 @@ import {
   HistoryPayload,
   MessageListDto,
   SendMessagePayload,
-} from '../messages/dto/message-requests.dto';
-import { MessageDto } from '../messages/dto/message.dto';
+} from '../conversations/dto/message-requests.dto';
+import { MessageDto } from '../conversations/dto/message.dto';
 
 /**
  * The socket.io protocol (default namespace), one entry per event: what a client sends, with the

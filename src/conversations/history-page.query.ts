@@ -1,6 +1,6 @@
 import { Repository, SelectQueryBuilder } from 'typeorm';
 import { Message } from './message.entity';
-import { visibleTo } from './visibility';
+import { visibleTo } from '../common/visibility';
 
 /**
  * The history query, kept free of Nest so that the query-plan test (test/messages-history-plan.e2e-spec.ts)

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
-import { Message } from '../messages/message.entity';
+import { Message } from './message.entity';
 import { ChatMember, MemberRole } from './chat-member.entity';
 import { Chat } from './chat.entity';
-import { visibleTo } from '../messages/visibility';
-import { entityFromRow } from '../database/raw-rows';
+import { visibleTo } from '../common/visibility';
+import { entityFromRow } from '../common/raw-rows';
 
 /** One row of the chat list: the chat, the caller's membership and what the summary needs. */
 export interface ChatListRow {

@@ -1,5 +1,5 @@
 import { Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { Chat } from '../chats/chat.entity';
+import { Chat } from './chat.entity';
 
 /** "Delete for me": the message stays, this user no longer sees it. */
 @Entity('message_hides')

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { MessagesStoreModule } from '../messages/messages-store.module';
+import { MessagesStoreModule } from './messages-store.module';
 import { UsersModule } from '../users/users.module';
 import { ChatsController } from './chats.controller';
 import { ChatsRepository } from './chats.repository';
@@ -9,6 +9,6 @@ import { ChatsService } from './chats.service';
   imports: [UsersModule, MessagesStoreModule],
   controllers: [ChatsController],
   providers: [ChatsRepository, ChatsService],
-  exports: [ChatsService, ChatsRepository],
+  exports: [ChatsService],
 })
 export class ChatsModule {}

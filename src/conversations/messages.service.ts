@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
-import { ChatsRepository } from '../chats/chats.repository';
-import { ChatsService, chatNotFound } from '../chats/chats.service';
-import { ChatMember } from '../chats/chat-member.entity';
+import { ChatsService, chatNotFound } from './chats.service';
+import { ChatMember } from './chat-member.entity';
 import { AppException } from '../common/app.exception';
 import { AuthUser } from '../common/current-user';
 import { EventBus } from '../common/event-bus';
@@ -11,8 +10,8 @@ import { RateLimit, TokenBucketLimiter } from '../common/rate-limit';
 import { codePointLength } from '../common/validators';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { UsersService } from '../users/users.service';
-import { CommandsService } from './commands/commands.service';
-import { parseText } from './commands/command-parser';
+import { CommandsService } from './commands.service';
+import { parseText } from './command-parser';
 import { MessageDto } from './dto/message.dto';
 import {
   CommandAnswerDto,
@@ -27,7 +26,10 @@ import { Message } from './message.entity';
 import { MessageViewsService } from './message-views.service';
 import { toMessageDto } from './message-view';
 import { AttachmentDto } from '../attachments/dto/attachment.dto';
-import { MessagesRepository, NewMessage } from './messages.repository';
+import { AttachmentsService } from '../attachments/attachments.service';
+import { AttachmentDeletedEvent } from '../attachments/attachment.events';
+import { OnAppEvent } from '../common/event-bus';
+import { MessagesRepository, NewMessage, SenderNotMember } from './messages.repository';
 import { SendCoalescer } from './send-coalescer';
 import { MessagePublisher } from './message-publisher';
 
@@ -48,7 +50,7 @@ export class MessagesService {
     private readonly publisher: MessagePublisher,
     private readonly views: MessageViewsService,
     private readonly chats: ChatsService,
-    private readonly chatsRepository: ChatsRepository,
+    private readonly attachments: AttachmentsService,
     private readonly commands: CommandsService,
     private readonly users: UsersService,
     private readonly events: EventBus,
@@ -96,20 +98,20 @@ export class MessagesService {
       } else {
         // With files: the message and the claim of its files form one transaction.
         stored = await this.messages.transaction(async (manager) => {
-          const inserted = await this.messages.insertMessages(
+          const inserted = await this.messages.allocateAndInsert(
+            [{ chatId, senderId: caller.userId, type: 'text', text: text || null, clientId: dto.clientId, checkSender: true }],
             manager,
-            chatId,
-            [{ chatId, senderId: caller.userId, type: 'text', text: text || null, clientId: dto.clientId }],
-            caller.userId,
           );
           if (!inserted) throw chatNotFound();
-          const [message] = inserted.messages;
-          const attachments = await this.messages.attachUploads(manager, message.id, caller.userId, attachmentIds);
+          const [{ message, memberIds }] = inserted;
+          const attachments = await this.attachments.claimUploads(manager, caller.userId, attachmentIds);
           if (!attachments) throw new AppException('ATTACHMENT_NOT_FOUND', 'an attachment is unknown, not yours or already used');
-          return { message, attachments, memberIds: inserted.memberIds };
+          await this.messages.linkAttachments(manager, message.id, attachmentIds);
+          return { message, attachments, memberIds };
         });
       }
     } catch (err) {
+      if (err instanceof SenderNotMember) throw chatNotFound();
       // A retry (sequential or racing) with the same clientId: answer with the message first stored.
       if (!isUniqueViolation(err, 'uq_messages_client_id')) throw err;
       const first = await this.messages.findByClientId(chatId, caller.userId, dto.clientId);
@@ -199,31 +201,50 @@ export class MessagesService {
       chatId,
       senderId: caller.userId,
       type: 'text',
+      checkSender: true,
       text: m.text,
       // A forward of a forward still points at the first origin.
       forwardedFromChatId: m.forwardedFromChatId ?? m.chatId,
       forwardedFromSeq: m.forwardedFromSeq ?? m.seq,
       forwardedFromSenderId: m.forwardedFromSenderId ?? m.senderId,
     }));
-    const stored = await this.messages.transaction(async (manager) => {
-      const inserted = await this.messages.insertMessages(manager, chatId, copies, caller.userId);
-      if (!inserted) throw chatNotFound();
-      await this.messages.copyAttachments(
-        manager,
-        originals.map((m, i) => ({ from: m.id, to: inserted.messages[i].id })),
-      );
-      return inserted.messages;
-    });
+    const stored = await this.messages
+      .transaction(async (manager) => {
+        const inserted = await this.messages.allocateAndInsert(copies, manager);
+        if (!inserted) throw chatNotFound();
+        await this.messages.copyAttachments(
+          manager,
+          originals.map((m, i) => ({ from: m.id, to: inserted[i].message.id })),
+        );
+        return inserted.map((i) => i.message);
+      })
+      .catch((err: unknown) => {
+        throw err instanceof SenderNotMember ? chatNotFound() : err;
+      });
     return { items: await this.publishAll('message.created', stored, caller, target.chatId) };
   }
 
   async receipts(caller: AuthUser, chatId: string, seq: number): Promise<ReceiptsDto> {
     const { message } = await this.requireVisible(caller, chatId, seq);
-    const others = (await this.chatsRepository.findMembers(chatId)).filter((m) => m.userId !== message.senderId);
+    const others = (await this.chats.members(chatId)).filter((m) => m.userId !== message.senderId);
     const delivered = others.filter((m) => m.deliveredSeq >= seq).map((m) => m.userId);
     const read = others.filter((m) => m.readSeq >= seq).map((m) => m.userId);
     const profiles = new Map((await this.users.publicProfiles([...new Set([...delivered, ...read])])).map((u) => [u.id, u]));
     return { deliveredTo: delivered.map((id) => profiles.get(id)!), readBy: read.map((id) => profiles.get(id)!) };
+  }
+
+  /**
+   * An uploader deleted an attachment: every message still carrying it (the original and its
+   * forwards) is announced again without it, as its sender sees it.
+   */
+  @OnAppEvent('attachment.deleted')
+  async onAttachmentDeleted({ attachmentId, originSocketId }: AttachmentDeletedEvent): Promise<void> {
+    const carrying = await this.messages.findCarrying(attachmentId);
+    const bySender = new Map<string, Message[]>();
+    for (const m of carrying) bySender.set(`${m.chatId}|${m.senderId}`, [...(bySender.get(`${m.chatId}|${m.senderId}`) ?? []), m]);
+    for (const own of bySender.values()) {
+      await this.publisher.announce('message.updated', own, await this.chats.memberIds(own[0].chatId), originSocketId);
+    }
   }
 
   private checkText(text: string | null, hasAttachments: boolean): void {
@@ -261,6 +282,6 @@ export class MessagesService {
     caller: AuthUser,
     chatId: string,
   ): Promise<MessageDto[]> {
-    return this.publisher.announce(event, messages, await this.chatsRepository.memberIds(chatId), caller.socketId);
+    return this.publisher.announce(event, messages, await this.chats.memberIds(chatId), caller.socketId);
   }
 }

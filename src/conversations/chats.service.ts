@@ -5,11 +5,11 @@ import { AuthUser } from '../common/current-user';
 import { EventBus } from '../common/event-bus';
 import { ChatRemovedEvent, ChatUpdatedEvent, ReceiptEvent } from './chat.events';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { MessageDto } from '../messages/dto/message.dto';
-import { Message, SystemEvent } from '../messages/message.entity';
-import { MessagePublisher } from '../messages/message-publisher';
-import { MessageViewsService } from '../messages/message-views.service';
-import { MessagesRepository } from '../messages/messages.repository';
+import { MessageDto } from './dto/message.dto';
+import { Message, SystemEvent } from './message.entity';
+import { MessagePublisher } from './message-publisher';
+import { MessageViewsService } from './message-views.service';
+import { SystemMessagesService } from './system-messages.service';
 import { UsersService } from '../users/users.service';
 import { ChatMember } from './chat-member.entity';
 import { ChatListCursor, ChatListRow, ChatsRepository } from './chats.repository';
@@ -59,13 +59,23 @@ export class ChatsService {
 
   constructor(
     private readonly chats: ChatsRepository,
-    private readonly messages: MessagesRepository,
+    private readonly systemMessages: SystemMessagesService,
     private readonly views: MessageViewsService,
     private readonly publisher: MessagePublisher,
     private readonly users: UsersService,
     private readonly events: EventBus,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /** The chat's current member ids (the recipients of what happens in it). */
+  memberIds(chatId: string): Promise<string[]> {
+    return this.chats.memberIds(chatId);
+  }
+
+  /** The chat's current members with their cursors, in join order. */
+  members(chatId: string): Promise<ChatMember[]> {
+    return this.chats.findMembers(chatId);
+  }
 
   /** The caller's membership, or 404 — a non-member cannot tell the chat exists. */
   async requireMember(caller: AuthUser, chatId: string, manager?: EntityManager): Promise<ChatMember> {
@@ -111,7 +121,7 @@ export class ChatsService {
         ...others.map((userId) => ({ userId, role: 'member' as const })),
       ]);
       const names = await this.usernames([caller.userId], manager);
-      const stored = await this.messages.insertSystemMessage(
+      const stored = await this.systemMessages.store(
         manager,
         chat.id,
         { kind: 'created', actorId: caller.userId, userIds: others, title: dto.title },
@@ -188,7 +198,7 @@ export class ChatsService {
       const me = await this.requireManager(caller, chatId, manager);
       await this.chats.setTitle(manager, chatId, dto.title);
       const names = await this.usernames([caller.userId], manager);
-      const stored = await this.messages.insertSystemMessage(
+      const stored = await this.systemMessages.store(
         manager,
         chatId,
         { kind: 'renamed', actorId: caller.userId, title: dto.title },
@@ -218,7 +228,7 @@ export class ChatsService {
       );
       await this.chats.setMemberCount(manager, chatId, current.size + added.length);
       const names = await this.usernames([caller.userId, ...added], manager);
-      const stored = await this.messages.insertSystemMessage(
+      const stored = await this.systemMessages.store(
         manager,
         chatId,
         { kind: 'member_added', actorId: caller.userId, userIds: added },
@@ -260,7 +270,7 @@ export class ChatsService {
         ? { kind: 'member_left', actorId: caller.userId, userIds: [userId] }
         : { kind: 'member_removed', actorId: caller.userId, userIds: [userId] };
       const text = leaving ? `${names.get(userId)} left` : `${names.get(caller.userId)} removed ${names.get(userId)}`;
-      const stored = await this.messages.insertSystemMessage(manager, chatId, event, text);
+      const stored = await this.systemMessages.store(manager, chatId, event, text);
       return { message: stored, memberIds: remaining.map((m) => m.userId) };
     });
     this.events.emit('chat.removed', { chatId, userIds: [userId], originSocketId: caller.socketId } satisfies ChatRemovedEvent);

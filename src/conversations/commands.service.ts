@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { ChatMember } from '../../chats/chat-member.entity';
-import { ChatsService } from '../../chats/chats.service';
-import { AppException } from '../../common/app.exception';
-import { AuthUser } from '../../common/current-user';
-import { UsersRepository } from '../../users/users.repository';
-import { CommandAnswerDto } from '../dto/message-requests.dto';
+import { ChatMember } from './chat-member.entity';
+import { ChatsService } from './chats.service';
+import { AppException } from '../common/app.exception';
+import { AuthUser } from '../common/current-user';
+import { UsersRepository } from '../users/users.repository';
+import { CommandAnswerDto } from './dto/message-requests.dto';
 import { COMMAND_HELP, Command } from './command-parser';
 
 /** Runs a parsed command through the same service methods (and rights) as the REST routes. */

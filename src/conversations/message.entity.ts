@@ -1,5 +1,5 @@
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { Chat } from '../chats/chat.entity';
+import { Chat } from './chat.entity';
 
 export type MessageType = 'text' | 'system';
 

@@ -1,6 +1,6 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { Message } from '../messages/message.entity';
-import { Attachment } from './attachment.entity';
+import { Message } from './message.entity';
+import { Attachment } from '../attachments/attachment.entity';
 
 /** Which attachments a message carries, in order. A forward copies these rows. */
 @Entity('message_attachments')

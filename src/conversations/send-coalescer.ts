@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { Message } from './message.entity';
-import { MessagesRepository } from './messages.repository';
+import { MessagesRepository, NewMessage, SenderNotMember, StoredMessage } from './messages.repository';
 
 export interface TextSend {
   chatId: string;
@@ -10,7 +9,10 @@ export interface TextSend {
   clientId: string;
 }
 
-export type Stored = { message: Message; memberIds: string[] } | null;
+/** Null when the chat does not exist or the sender is not a member: a 404 for the caller either way. */
+export type Stored = StoredMessage | null;
+
+const textMessage = (item: TextSend): NewMessage => ({ ...item, type: 'text', checkSender: true });
 
 interface Pending {
   item: TextSend;
@@ -60,7 +62,7 @@ export class SendCoalescer {
   private async run(batch: Pending[]): Promise<void> {
     if (batch.length > 1) {
       try {
-        const stored = await this.messages.insertTextBatch(batch.map((p) => p.item));
+        const stored = await this.messages.allocateAndInsert(batch.map((p) => textMessage(p.item)));
         if (stored) {
           batch.forEach((p, i) => p.resolve(stored[i]));
           return;
@@ -74,15 +76,11 @@ export class SendCoalescer {
 
   private async storeOne({ item, resolve, reject }: Pending): Promise<void> {
     try {
-      const stored = await this.messages.insertMessages(
-        this.messages.manager,
-        item.chatId,
-        [{ chatId: item.chatId, senderId: item.senderId, type: 'text', text: item.text, clientId: item.clientId }],
-        item.senderId,
-      );
-      resolve(stored && { message: stored.messages[0], memberIds: stored.memberIds });
+      const stored = await this.messages.allocateAndInsert([textMessage(item)]);
+      resolve(stored && stored[0]);
     } catch (err) {
-      reject(err);
+      if (err instanceof SenderNotMember) resolve(null);
+      else reject(err);
     }
   }
 }

@@ -15,7 +15,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { CodePointLength, ToNumber } from '../../common/validators';
-import { MessageDto } from '../../messages/dto/message.dto';
+import { MessageDto } from './message.dto';
 import { UserPublicDto } from '../../users/dto/user.dto';
 
 export class CreateChatDto {
