@@ -26,8 +26,7 @@ export function toAppException(err: unknown): { error: AppException; internal: b
   if (err instanceof HttpException) {
     const status = err.getStatus();
     const response = err.getResponse();
-    const message =
-      typeof response === 'object' && response && 'message' in response ? String((response as { message: unknown }).message) : err.message;
+    const message = typeof response === 'object' && response && 'message' in response ? String(response.message) : err.message;
     return { error: new AppException(genericCodeFor(status), status === 429 ? 'too many requests' : message), internal: status >= 500 };
   }
   if (isDatabaseDown(err)) {

@@ -109,10 +109,10 @@ export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<S
       } satisfies SocketState;
     } catch (err) {
       const { error, internal } = toAppException(err);
-      if (error.statusCode === 401) throw new Error('unauthorized');
-      if (internal) this.logger.error(`socket handshake failed: ${(err as Error)?.stack ?? err}`);
+      if (error.statusCode === 401) throw new Error('unauthorized', { cause: err });
+      if (internal) this.logger.error(`socket handshake failed: ${describe(err)}`);
       // The database is down, say: not the client's fault; it may retry.
-      throw new Error('unavailable');
+      throw new Error('unavailable', { cause: err });
     }
   }
 
@@ -122,7 +122,7 @@ export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<S
       socket.disconnect(true);
       return;
     }
-    socket.join([userRoom(state.caller.userId), sessionRoom(state.caller.sessionId)]);
+    void socket.join([userRoom(state.caller.userId), sessionRoom(state.caller.sessionId)]);
     socket.onAny((event: unknown, ...args: unknown[]) => this.dispatch(socket, state, event, args));
     state.presence = this.presence.connected(state.caller.userId).finally(() => {
       state.presence = null; // counted: nothing to wait for any more
@@ -167,7 +167,7 @@ export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<S
       return { ok: true, data: data ?? null };
     } catch (err) {
       const { error, internal } = toAppException(err);
-      if (internal) this.logger.error(`socket event failed: ${(err as Error)?.stack ?? err}`);
+      if (internal) this.logger.error(`socket event failed: ${describe(err)}`);
       return ackError(error.toBody());
     }
   }
@@ -239,4 +239,8 @@ function reply(ack: ((answer: Ack) => void) | null, answer: Ack): void {
   } catch {
     // The socket is gone: nobody to answer.
   }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
 }

@@ -24,18 +24,18 @@ export class CreateChatDto {
   type: 'direct' | 'group';
 
   @ApiPropertyOptional({ format: 'uuid', description: 'direct: the other user' })
-  @ValidateIf((o) => o.type === 'direct')
+  @ValidateIf((o: CreateChatDto) => o.type === 'direct')
   @IsUUID()
   userId?: string;
 
   @ApiPropertyOptional({ description: 'group: 1–100 characters' })
-  @ValidateIf((o) => o.type === 'group')
+  @ValidateIf((o: CreateChatDto) => o.type === 'group')
   @IsString()
   @CodePointLength(1, 100)
   title?: string;
 
   @ApiPropertyOptional({ type: [String], description: 'group: the other members' })
-  @ValidateIf((o) => o.type === 'group' || o.memberIds !== undefined)
+  @ValidateIf((o: CreateChatDto) => o.type === 'group' || o.memberIds !== undefined)
   @IsArray()
   @ArrayMaxSize(1000)
   @IsUUID('all', { each: true })
