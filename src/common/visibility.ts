@@ -5,7 +5,7 @@
  * content reads (attachment downloads, search) leave those out as well.
  *
  * "A member now" is the other half of the rule: one chat's reads pass the access check first
- * (`ChatsService.requireMember`, which yields the cut-off), reads across chats join the viewer's
+ * (`ChatsService.requireAccess`, which yields the cut-off), reads across chats join the viewer's
  * `chat_members` rows (`memberJoin`). History, the chat list's last message and unread count,
  * attachment downloads and search all build their SQL from these two helpers.
  */

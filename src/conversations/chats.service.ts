@@ -15,6 +15,9 @@ import { ChatMember } from './chat-member.entity';
 import { ChatListCursor, ChatListRow, ChatsRepository } from './chats.repository';
 import { AddMembersDto, ChatDetailDto, ChatListDto, ChatListQuery, ChatSummaryDto, CreateChatDto, RenameChatDto } from './dto/chat.dto';
 
+/** What a caller may do in a chat: anything a member may, or also manage a group (owner, admin). */
+export type ChatRight = 'member' | 'manage';
+
 export const chatNotFound = () => new AppException('CHAT_NOT_FOUND', 'chat not found');
 
 /** A change to a chat and the system message it stored (null when nothing changed). */
@@ -77,10 +80,21 @@ export class ChatsService {
     return this.chats.findMembers(chatId);
   }
 
-  /** The caller's membership, or 404 — a non-member cannot tell the chat exists. */
-  async requireMember(caller: AuthUser, chatId: string, manager?: EntityManager): Promise<ChatMember> {
+  /**
+   * THE access check of every chat-scoped read and write, REST and socket alike (in the spirit of
+   * immich's requireAccess): the caller's membership (with its chat), or 404 CHAT_NOT_FOUND, so a
+   * non-member cannot tell the chat exists. `manage` also asks for a group's owner or admin (403).
+   * The one write that does not call it is the plain send, whose single statement checks the same
+   * membership under the chat's lock (MessagesRepository.allocateAndInsert); reads across chats
+   * apply it as a join (common/visibility.ts).
+   */
+  async requireAccess(caller: AuthUser, chatId: string, right: ChatRight = 'member', manager?: EntityManager): Promise<ChatMember> {
     const member = await this.chats.findMembership(chatId, caller.userId, manager);
     if (!member) throw chatNotFound();
+    if (right === 'manage') {
+      if (member.chat!.type !== 'group') throw AppException.forbidden('a direct chat has no title or members to change');
+      if (member.role === 'member') throw AppException.forbidden('only the owner or an admin can do this');
+    }
     return member;
   }
 
@@ -195,7 +209,7 @@ export class ChatsService {
 
   async rename(caller: AuthUser, chatId: string, dto: RenameChatDto): Promise<ChatChange> {
     const { message, memberIds } = await this.chats.transaction(async (manager) => {
-      const me = await this.requireManager(caller, chatId, manager);
+      const me = await this.requireAccess(caller, chatId, 'manage', manager);
       await this.chats.setTitle(manager, chatId, dto.title);
       const names = await this.usernames([caller.userId], manager);
       const stored = await this.systemMessages.store(
@@ -213,7 +227,7 @@ export class ChatsService {
   async addMembers(caller: AuthUser, chatId: string, dto: AddMembersDto): Promise<ChatChange> {
     const requested = [...new Set(dto.userIds)];
     const result = await this.chats.transaction(async (manager) => {
-      await this.requireManager(caller, chatId, manager);
+      await this.requireAccess(caller, chatId, 'manage', manager);
       // Locked: concurrent adds queue here, so the limit holds whatever the interleaving.
       await this.chats.lockChat(manager, chatId);
       const current = new Set(await this.chats.memberIds(chatId, manager));
@@ -245,7 +259,7 @@ export class ChatsService {
   async removeMember(caller: AuthUser, chatId: string, userId: string): Promise<ChatChange> {
     const leaving = userId === caller.userId;
     const result = await this.chats.transaction(async (manager) => {
-      const me = await this.requireMember(caller, chatId, manager);
+      const me = await this.requireAccess(caller, chatId, 'member', manager);
       if (me.chat!.type !== 'group') throw AppException.forbidden('members of a direct chat cannot change');
       await this.chats.lockChat(manager, chatId);
       const members = await this.chats.findMembers(chatId, manager);
@@ -281,7 +295,7 @@ export class ChatsService {
 
   async setPinned(caller: AuthUser, chatId: string, pinned: boolean): Promise<void> {
     const changed = await this.chats.transaction(async (manager) => {
-      const me = await this.requireMember(caller, chatId, manager);
+      const me = await this.requireAccess(caller, chatId, 'member', manager);
       if ((me.pinnedAt !== null) === pinned) return false;
       await this.chats.lockUserPins(manager, caller.userId);
       if (pinned && (await this.chats.countPinned(manager, caller.userId)) >= this.config.pinnedChatsMax) {
@@ -294,13 +308,13 @@ export class ChatsService {
   }
 
   async deleteForMe(caller: AuthUser, chatId: string): Promise<void> {
-    await this.requireMember(caller, chatId);
+    await this.requireAccess(caller, chatId);
     await this.chats.clearForMember(chatId, caller.userId);
     this.events.emit('chat.removed', { chatId, userIds: [caller.userId], originSocketId: caller.socketId } satisfies ChatRemovedEvent);
   }
 
   async advanceCursor(caller: AuthUser, chatId: string, kind: 'read' | 'delivered', seq: number): Promise<void> {
-    await this.requireMember(caller, chatId);
+    await this.requireAccess(caller, chatId);
     const moved = await this.chats.advanceCursor(chatId, caller.userId, kind, seq);
     if (!moved) return;
     const recipientIds = await this.chats.memberIds(chatId);
@@ -311,13 +325,6 @@ export class ChatsService {
       seq: kind === 'read' ? moved.read : moved.delivered,
       recipientIds,
     } satisfies ReceiptEvent);
-  }
-
-  private async requireManager(caller: AuthUser, chatId: string, manager: EntityManager): Promise<ChatMember> {
-    const me = await this.requireMember(caller, chatId, manager);
-    if (me.chat!.type !== 'group') throw AppException.forbidden('a direct chat has no title or members to change');
-    if (me.role === 'member') throw AppException.forbidden('only the owner or an admin can do this');
-    return me;
   }
 
   private async requireUsers(ids: string[], manager?: EntityManager): Promise<void> {

@@ -76,7 +76,7 @@ export class MessagesService {
       // With files attached, a leading "/" is just text.
       if (parsed.kind === 'error' && !attachmentIds.length) throw new AppException(parsed.code, parsed.message);
       if (parsed.kind === 'command' && !attachmentIds.length) {
-        const me = await this.chats.requireMember(caller, chatId);
+        const me = await this.chats.requireAccess(caller, chatId);
         return { kind: 'command', answer: await this.commands.execute(caller, me, parsed.command) };
       }
       if (parsed.kind === 'text') text = parsed.text;
@@ -140,7 +140,7 @@ export class MessagesService {
         { field: 'limit', message: `at most ${this.config.historyPageMax}` },
       ]);
     }
-    const me = await this.chats.requireMember(caller, chatId);
+    const me = await this.chats.requireAccess(caller, chatId);
     const page = await this.messages.findHistoryPage({
       chatId,
       viewerId: caller.userId,
@@ -188,8 +188,8 @@ export class MessagesService {
   async forward(caller: AuthUser, chatId: string, dto: ForwardDto): Promise<{ items: MessageDto[] }> {
     this.sendRate.consume(caller.userId);
     const [target, source] = await Promise.all([
-      this.chats.requireMember(caller, chatId),
-      this.chats.requireMember(caller, dto.fromChatId),
+      this.chats.requireAccess(caller, chatId),
+      this.chats.requireAccess(caller, dto.fromChatId),
     ]);
     const seqs = [...new Set(dto.seqs)].sort((a, b) => a - b);
     const originals = await this.messages.findVisibleBySeqs(dto.fromChatId, seqs, caller.userId, source.clearedSeq);
@@ -259,7 +259,7 @@ export class MessagesService {
   }
 
   private async requireVisible(caller: AuthUser, chatId: string, seq: number): Promise<{ me: ChatMember; message: Message }> {
-    const me = await this.chats.requireMember(caller, chatId);
+    const me = await this.chats.requireAccess(caller, chatId);
     const [message] = await this.messages.findVisibleBySeqs(chatId, [seq], caller.userId, me.clearedSeq);
     if (!message) throw messageNotFound();
     return { me, message };

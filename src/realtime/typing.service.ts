@@ -13,7 +13,7 @@ export class TypingService {
   ) {}
 
   async typing(caller: AuthUser, chatId: string, isTyping: boolean): Promise<void> {
-    await this.chats.requireMember(caller, chatId);
+    await this.chats.requireAccess(caller, chatId);
     const recipientIds = (await this.chats.memberIds(chatId)).filter((id) => id !== caller.userId);
     if (!recipientIds.length) return;
     this.events.emit('typing', { chatId, userId: caller.userId, isTyping, recipientIds } satisfies TypingEvent);
