@@ -1,3 +1,4 @@
+// @ts-check
 // What the server's socket events do to the client's state.
 import { acknowledgeDelivery, loadDetail, putChat, readElsewhere, removeChat } from './chats.js';
 import { receive, update } from './history.js';
@@ -12,7 +13,7 @@ export const socketHandlers = {
     const chat = state.chats.get(m.chatId);
     const known = chat?.lastSeq ?? 0; // the summary's unreadCount already counts up to here
     receive(m);
-    if (!chat || m.senderId === state.me.id) return;
+    if (!chat || m.senderId === state.me?.id) return;
     if (m.seq > known && m.seq > chat.readSeq) chat.unreadCount += 1;
     acknowledgeDelivery(chat);
     typingChanged(m.chatId, m.senderId, false);
@@ -23,11 +24,11 @@ export const socketHandlers = {
     update(m);
   },
   receipt({ chatId, userId, type, seq }) {
-    if (userId !== state.me.id) ticksMayHaveMoved(chatId, type, seq);
+    if (userId !== state.me?.id) ticksMayHaveMoved(chatId, type, seq);
     else if (type === 'read') readElsewhere(chatId, seq);
   },
   typing({ chatId, userId, isTyping }) {
-    if (userId !== state.me.id) typingChanged(chatId, userId, isTyping);
+    if (userId !== state.me?.id) typingChanged(chatId, userId, isTyping);
   },
   presence({ userId, online, lastSeenAt }) {
     rememberUser({ id: userId, online, lastSeenAt });

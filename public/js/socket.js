@@ -1,3 +1,4 @@
+// @ts-check
 // The socket.io connection: the current access token on every (re)connect, a token refresh when the
 // server answers `unauthorized`, acknowledgements as promises. socket.io reconnects by itself.
 import { ApiError, getSession, refreshTokens } from './api.js';
@@ -16,6 +17,7 @@ const CLIENT_URL = '/vendor/socket.io/socket.io.esm.min.js';
  * @returns {Promise<ClientSocket | null>} null when socket.io's client is unavailable
  */
 export async function connectSocket(handlers, onStatus) {
+  /** @type {typeof import('socket.io-client').io} */
   let io;
   try {
     ({ io } = await import(CLIENT_URL));
@@ -71,7 +73,7 @@ export async function connectSocket(handlers, onStatus) {
     connected: () => socket.connected,
     call(event, payload, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
-        socket.timeout(timeoutMs).emit(event, payload, (err, res) => {
+        socket.timeout(timeoutMs).emit(event, payload, (/** @type {Error | null} */ err, /** @type {any} */ res) => {
           if (err) reject(new ApiError(0, { code: 'TIMEOUT', message: 'No answer from the server' }));
           else if (res?.ok) resolve(res.data);
           else reject(new ApiError(res?.error?.statusCode ?? 0, res?.error));

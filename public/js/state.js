@@ -4,19 +4,35 @@
 import { ApiError } from './api.js';
 import { uuid } from './dom.js';
 
+/**
+ * @typedef {object} State
+ * @property {{ id: string, username: string, displayName: string } | null} me the logged-in User
+ * @property {Map<string, any>} chats id → ChatSummary
+ * @property {string | null} chatsCursor nextCursor of the chat list
+ * @property {Map<string, any>} users id → UserPublic (or User)
+ * @property {Map<string, any>} conversations chatId → conversation (see conversation())
+ * @property {Map<string, Map<string, ReturnType<typeof setTimeout>>>} typing chatId → userId → timer
+ * @property {Map<string, number>} deliveredSent chatId → highest delivered seq announced
+ * @property {string | null} openChatId
+ * @property {import('./wire.js').ConnectionStatus} connection
+ * @property {{ text: string, kind: 'info' | 'error', id: string } | null} notice
+ * @property {import('./wire.js').Message | null} incoming the last message others sent (announced by the view)
+ */
+
+/** @returns {State} */
 function emptyState() {
   return {
     me: null,
-    chats: new Map(), // id → ChatSummary
-    chatsCursor: null, // nextCursor of the chat list
-    users: new Map(), // id → UserPublic (or User)
-    conversations: new Map(), // chatId → conversation (see conversation())
-    typing: new Map(), // chatId → Map(userId → timer)
-    deliveredSent: new Map(), // chatId → highest delivered seq announced
+    chats: new Map(),
+    chatsCursor: null,
+    users: new Map(),
+    conversations: new Map(),
+    typing: new Map(),
+    deliveredSent: new Map(),
     openChatId: null,
-    connection: 'connecting', // 'connecting' | 'online' | 'offline' | 'unavailable'
-    notice: null, // { text, kind: 'info' | 'error', id }
-    incoming: null, // the last message others sent (announced by the view)
+    connection: 'connecting',
+    notice: null,
+    incoming: null,
   };
 }
 

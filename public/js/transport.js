@@ -1,3 +1,4 @@
+// @ts-check
 // How actions reach the server: over the socket while it is connected (its acknowledgement is the
 // answer), else over REST. The server runs the same service method for both.
 import { api } from './api.js';
@@ -39,7 +40,12 @@ export function emit(event, payload) {
   socket?.emit(event, payload);
 }
 
-/** Sends a message or a command (`message:send`, or POST …/messages): the stored Message or the command's answer. */
+/**
+ * Sends a message or a command (`message:send`, or POST …/messages).
+ * @param {string} chatId
+ * @param {{ clientId: string, text?: string, attachmentIds?: string[] }} payload
+ * @returns {Promise<any>} the stored Message, or the command's answer
+ */
 export function sendToServer(chatId, payload) {
   return perform('message:send', { chatId, ...payload }, { method: 'POST', path: `/api/chats/${chatId}/messages`, body: payload });
 }

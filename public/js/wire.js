@@ -1,3 +1,4 @@
+// @ts-check
 // The socket.io events as the server types them. Their one home is the server's event map,
 // src/realtime/wire-events.ts (event name → payload type); this file is the only place the client
 // names it, and the socket layer (socket.js, transport.js, realtime.js) takes its types from here.
@@ -5,6 +6,7 @@
 
 /** @typedef {import('../../src/realtime/wire-events').ServerToClientEvents} ServerToClientEvents */
 /** @typedef {import('../../src/realtime/wire-events').ClientToServerEvents} ClientToServerEvents */
+/** @typedef {ServerToClientEvents['message:new']} Message */
 
 /**
  * A function for each server event the client listens to, called with its payload.
