@@ -4,8 +4,11 @@
 // names it, and the socket layer (socket.js, transport.js, realtime.js) takes its types from here.
 // Types only: nothing imports this file at run time.
 
-/** @typedef {import('../../src/realtime/wire-events').ServerToClientEvents} ServerToClientEvents */
-/** @typedef {import('../../src/realtime/wire-events').ClientToServerEvents} ClientToServerEvents */
+/** @typedef {import('../../src/realtime/wire-events').ServerEvents} ServerToClientEvents payload of each server event */
+/**
+ * The payload of each client event.
+ * @typedef {{ [E in import('../../src/realtime/wire-events').ClientEventName]: import('../../src/realtime/wire-events').ClientEvents[E]['payload'] }} ClientToServerEvents
+ */
 /** @typedef {ServerToClientEvents['message:new']} Message */
 
 /**
