@@ -83,11 +83,11 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
         // Nobody else will: remember when the users of this single instance were last seen.
         const shown = this.localStore.shownUsers();
         const now = shown.filter((s) => (this.local.get(s.userId) ?? 0) > 0);
-        await this.repository.setLastSeenMany(
+        await this.repository.setLastSeen(
           now.map((s) => s.userId),
           new Date(),
         );
-        for (const s of shown) if (!now.includes(s)) await this.repository.setLastSeen(s.userId, s.lastSeen);
+        for (const s of shown) if (!now.includes(s)) await this.repository.setLastSeen([s.userId], s.lastSeen);
       }
     } catch (err) {
       this.warn('shutdown', err);
@@ -162,7 +162,7 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
       lastSeen = (await this.repository.findLastSeen([userId])).get(userId) ?? null;
     } else {
       lastSeen = wentAt!;
-      await this.repository.setLastSeen(userId, lastSeen);
+      await this.repository.setLastSeen([userId], lastSeen);
     }
     const recipientIds = await this.repository.coMemberIds(userId);
     if (!recipientIds.length) return;
