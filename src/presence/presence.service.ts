@@ -4,7 +4,7 @@ import { EventBus } from '../common/event-bus';
 import { PresenceEvent } from './presence.events';
 import { RedisConnections } from '../common/redis-connections';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { LocalPresenceStore, newToken, PresenceStore, RedisPresenceStore, tokenTime } from './presence-store';
+import { LocalPresenceStore, newToken, PRESENCE_SCRIPTS, PresenceStore, RedisPresenceStore, tokenTime } from './presence-store';
 import { PresenceRepository } from './presence.repository';
 
 export interface PresenceState {
@@ -53,7 +53,7 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
 
   async onModuleInit(): Promise<void> {
     if (!this.redis.configured) return;
-    const client = await this.redis.command();
+    const client = await this.redis.connect('presence', PRESENCE_SCRIPTS);
     this.redisStore = new RedisPresenceStore(
       client,
       {
@@ -63,6 +63,7 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
         tokenTtlMs: this.config.presenceGraceMs + 60_000,
       },
       this.local,
+      this.timers,
     );
     this.store = this.redisStore;
     await this.beat();
