@@ -1,4 +1,4 @@
-import { INestApplication } from '@nestjs/common';
+import { DynamicModule, INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
@@ -7,10 +7,11 @@ import { dirname, join } from 'node:path';
 import { AppModule } from './app.module';
 import { AppException } from './common/app.exception';
 import { inputShapeProblem } from './common/input-shape';
-import { httpLogger, PinoNestLogger } from './common/logging';
+import { createHttpLogger, createRootLogger, PinoNestLogger } from './common/logging';
 import { RedisConnections } from './common/redis-connections';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
 import { DatabaseTarget } from './database/database.module';
 import { RealtimeIoAdapter } from './realtime/socket-io.adapter';
 
@@ -28,15 +29,24 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
   return SwaggerModule.createDocument(app, config);
 }
 
+@Module({})
+class ServiceModule {}
+
+/** The application's modules, with the configuration the caller loaded (once) provided as APP_CONFIG. */
+export function serviceModule(config: AppConfig, database: DatabaseTarget): DynamicModule {
+  return { module: ServiceModule, imports: [ConfigModule.forRoot(config), AppModule.forRoot(database)] };
+}
+
 /** The Nest application with everything that is not a module: middleware, pipes, docs. */
 export async function createApp(config: AppConfig, database: DatabaseTarget, logs = true): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(database), {
-    logger: logs ? new PinoNestLogger() : false,
+  const logger = logs ? createRootLogger(config.logLevel) : null;
+  const app = await NestFactory.create<NestExpressApplication>(serviceModule(config, database), {
+    logger: logger ? new PinoNestLogger(logger) : false,
     bodyParser: false,
   });
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  if (logs) app.use(httpLogger);
+  if (logger) app.use(createHttpLogger(logger));
   app.use(helmet({ contentSecurityPolicy: false }));
   // The web client (public/) at /, with a strict CSP of its own (no inline code), and socket.io's
   // browser client from the installed package at /vendor/socket.io/ (the gateway does not serve it).

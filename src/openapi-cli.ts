@@ -1,10 +1,12 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app.module';
-import { buildOpenApi } from './app.factory';
+import { buildOpenApi, serviceModule } from './app.factory';
+import { loadConfig } from './config/app-config';
 
 async function main() {
-  const app = await NestFactory.create(AppModule.forRoot({ url: 'postgres://unused@127.0.0.1:1/none', embedded: false }), {
+  // The defaults, not this shell's environment: the document does not depend on where it is made.
+  const config = loadConfig({});
+  const app = await NestFactory.create(serviceModule(config, { url: 'postgres://unused@127.0.0.1:1/none', embedded: false }), {
     preview: true,
     logger: false,
     abortOnError: false,

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Readable, pipeline } from 'node:stream';
+import fresh from 'fresh';
 import { AppException, ErrorBody } from '../common/app.exception';
 import { AuthUser } from '../common/current-user';
 import { RateLimit, TokenBucketLimiter } from '../common/rate-limit';
@@ -13,7 +14,7 @@ import './attachment.events';
 import { EntityManager } from 'typeorm';
 import { contentDisposition, sanitizeFilename } from './filename';
 import type { IncomingFile } from './multipart';
-import { etagMatches, parseRange } from './range';
+import { requestedRange } from './byte-range';
 import { ATTACHMENT_STORAGE, AttachmentStorage, StoredObjectMissing } from './storage/attachment-storage';
 import { UploadInspector } from './upload-inspector';
 
@@ -117,12 +118,12 @@ export class AttachmentsService {
       'Cache-Control': 'private, no-cache',
       'X-Content-Type-Options': 'nosniff',
     };
-    if (etagMatches(req.ifNoneMatch, etag)) return { status: 304, headers };
+    if (fresh({ 'if-none-match': req.ifNoneMatch }, { etag })) return { status: 304, headers };
 
     headers['Accept-Ranges'] = 'bytes';
     // If-Range: the range applies only to this exact version, else the whole file is sent.
     const rangeApplies = req.ifRange === undefined || req.ifRange.trim() === etag;
-    const wanted = parseRange(rangeApplies ? req.range : undefined, attachment.size);
+    const wanted = requestedRange(rangeApplies ? req.range : undefined, attachment.size);
     if (wanted.kind === 'unsatisfiable') {
       headers['Content-Range'] = `bytes */${attachment.size}`;
       const error = new AppException('RANGE_NOT_SATISFIABLE', `the range is outside the file (${attachment.size} bytes)`);

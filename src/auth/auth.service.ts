@@ -5,9 +5,8 @@ import { AppException } from '../common/app.exception';
 import { AuthUser } from '../common/current-user';
 import { EventBus } from '../common/event-bus';
 import { SessionEndedEvent } from './session.events';
-import { toUserDto } from '../users/users.service';
 import { User } from '../users/user.entity';
-import { UsersRepository } from '../users/users.repository';
+import { toUserDto, UsersService } from '../users/users.service';
 import { AuthResponseDto, LoginDto, RefreshDto, RegisterDto } from './dto/auth.dto';
 import { SessionsRepository } from './sessions.repository';
 import { TokensService, hashToken } from './tokens.service';
@@ -20,7 +19,7 @@ export class AuthService {
   private readonly dummyHash = argon2.hash('dummy-password-for-timing', { type: argon2.argon2id });
 
   constructor(
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly sessions: SessionsRepository,
     private readonly tokens: TokensService,
     private readonly events: EventBus,
@@ -28,17 +27,16 @@ export class AuthService {
 
   async register(dto: RegisterDto): Promise<AuthResponseDto> {
     const passwordHash = await argon2.hash(dto.password, { type: argon2.argon2id });
-    const user = await this.users.insert({
+    const user = await this.users.createWithPassword({
       username: dto.username,
       displayName: dto.displayName ?? dto.username,
       passwordHash,
     });
-    if (!user) throw new AppException('USERNAME_TAKEN', 'this username is taken');
     return this.startSession(user);
   }
 
   async login(dto: LoginDto): Promise<AuthResponseDto> {
-    const user = await this.users.findWithPasswordByUsername(dto.username);
+    const user = await this.users.findCredentials(dto.username);
     const ok = await argon2.verify(user?.passwordHash ?? (await this.dummyHash), dto.password);
     if (!user || !ok) throw INVALID_CREDENTIALS();
     return this.startSession(user);

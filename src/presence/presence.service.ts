@@ -4,7 +4,7 @@ import { EventBus } from '../common/event-bus';
 import { PresenceEvent } from './presence.events';
 import { RedisConnections } from '../common/redis-connections';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { LocalPresenceStore, newToken, PresenceStore, RedisPresenceStore, tokenTime } from './presence-store';
+import { LocalPresenceStore, newToken, PRESENCE_SCRIPTS, PresenceStore, RedisPresenceStore, tokenTime } from './presence-store';
 import { PresenceRepository } from './presence.repository';
 
 export interface PresenceState {
@@ -53,7 +53,7 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
 
   async onModuleInit(): Promise<void> {
     if (!this.redis.configured) return;
-    const client = await this.redis.command();
+    const client = await this.redis.connect('presence', PRESENCE_SCRIPTS);
     this.redisStore = new RedisPresenceStore(
       client,
       {
@@ -63,6 +63,7 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
         tokenTtlMs: this.config.presenceGraceMs + 60_000,
       },
       this.local,
+      this.timers,
     );
     this.store = this.redisStore;
     await this.beat();
@@ -83,11 +84,11 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
         // Nobody else will: remember when the users of this single instance were last seen.
         const shown = this.localStore.shownUsers();
         const now = shown.filter((s) => (this.local.get(s.userId) ?? 0) > 0);
-        await this.repository.setLastSeenMany(
+        await this.repository.setLastSeen(
           now.map((s) => s.userId),
           new Date(),
         );
-        for (const s of shown) if (!now.includes(s)) await this.repository.setLastSeen(s.userId, s.lastSeen);
+        for (const s of shown) if (!now.includes(s)) await this.repository.setLastSeen([s.userId], s.lastSeen);
       }
     } catch (err) {
       this.warn('shutdown', err);
@@ -162,7 +163,7 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
       lastSeen = (await this.repository.findLastSeen([userId])).get(userId) ?? null;
     } else {
       lastSeen = wentAt!;
-      await this.repository.setLastSeen(userId, lastSeen);
+      await this.repository.setLastSeen([userId], lastSeen);
     }
     const recipientIds = await this.repository.coMemberIds(userId);
     if (!recipientIds.length) return;

@@ -56,8 +56,4 @@ export class UsersRepository {
   async updateProfile(id: string, patch: Partial<Pick<User, 'displayName' | 'about'>>): Promise<void> {
     if (Object.keys(patch).length) await this.users.update({ id }, patch);
   }
-
-  async setLastSeen(id: string, at: Date): Promise<void> {
-    await this.users.update({ id }, { lastSeenAt: at });
-  }
 }

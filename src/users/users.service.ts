@@ -23,6 +23,27 @@ export class UsersService {
     private readonly presence: PresenceService,
   ) {}
 
+  /** A new account; 409 USERNAME_TAKEN when the username (ignoring case) is taken. */
+  async createWithPassword(account: Pick<User, 'username' | 'displayName' | 'passwordHash'>): Promise<User> {
+    const user = await this.users.insert(account);
+    if (!user) throw new AppException('USERNAME_TAKEN', 'this username is taken');
+    return user;
+  }
+
+  /** For login only: the user of a username (ignoring case) with its password hash, or null. */
+  findCredentials(username: string): Promise<User | null> {
+    return this.users.findWithPasswordByUsername(username);
+  }
+
+  findById(id: string): Promise<User | null> {
+    return this.users.findById(id);
+  }
+
+  /** The users of these usernames, ignoring case (usernames of nobody are left out). */
+  findByUsernames(usernames: string[]): Promise<User[]> {
+    return this.users.findByUsernames(usernames);
+  }
+
   async me(caller: AuthUser): Promise<UserDto> {
     return toUserDto(await this.require(caller.userId));
   }
