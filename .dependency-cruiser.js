@@ -24,7 +24,7 @@ module.exports = {
       name: 'no-gateway-in-services',
       severity: 'error',
       comment: 'Services publish events; only realtime/ knows about sockets.',
-      from: { path: '^src/(?!realtime/)', pathNot: '^src/(app[.]module|app[.]factory|main|asyncapi-cli|openapi-cli)[.]ts$' },
+      from: { path: '^src/(?!realtime/)', pathNot: '^src/(app[.]module|app[.]factory|main|asyncapi-cli|openapi-cli|docs-cli)[.]ts$' },
       to: { path: '^src/realtime/' },
     },
   ],

@@ -1,7 +1,8 @@
-import { DynamicModule, INestApplication, Module } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { Express } from 'express';
 import helmet from 'helmet';
 import { dirname, join } from 'node:path';
 import { AppModule } from './app.module';
@@ -11,8 +12,8 @@ import { createHttpLogger, createRootLogger, PinoNestLogger } from './common/log
 import { RedisConnections } from './common/redis-connections';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
-import { ConfigModule } from './config/config.module';
 import { DatabaseTarget } from './database/database.module';
+import { AsyncApiDocument, buildAsyncApi } from './realtime/asyncapi';
 import { RealtimeIoAdapter } from './realtime/socket-io.adapter';
 
 const WEB_CLIENT_CSP =
@@ -29,18 +30,10 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
   return SwaggerModule.createDocument(app, config);
 }
 
-@Module({})
-class ServiceModule {}
-
-/** The application's modules, with the configuration the caller loaded (once) provided as APP_CONFIG. */
-export function serviceModule(config: AppConfig, database: DatabaseTarget): DynamicModule {
-  return { module: ServiceModule, imports: [ConfigModule.forRoot(config), AppModule.forRoot(database)] };
-}
-
 /** The Nest application with everything that is not a module: middleware, pipes, docs. */
 export async function createApp(config: AppConfig, database: DatabaseTarget, logs = true): Promise<NestExpressApplication> {
   const logger = logs ? createRootLogger(config.logLevel) : null;
-  const app = await NestFactory.create<NestExpressApplication>(serviceModule(config, database), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, database), {
     logger: logger ? new PinoNestLogger(logger) : false,
     bodyParser: false,
   });
@@ -69,5 +62,10 @@ export async function createApp(config: AppConfig, database: DatabaseTarget, log
   // Signals are handled in main.ts (graceful shutdown, exit 0, embedded database closed last).
 
   SwaggerModule.setup('docs', app, () => buildOpenApi(app), { jsonDocumentUrl: 'docs-json' });
+  // The socket.io protocol as AsyncAPI 3, built once on first request (it builds a whole OpenAPI document).
+  let asyncApi: AsyncApiDocument | undefined;
+  (app.getHttpAdapter().getInstance() as Express).get('/docs/asyncapi.json', (_req, res) => {
+    res.json((asyncApi ??= buildAsyncApi(app)));
+  });
   return app;
 }

@@ -7,6 +7,7 @@ import { ChatsModule } from './conversations/chats.module';
 import { EventBusModule } from './common/event-bus';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { RedisModule } from './common/redis-connections';
+import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule, DatabaseTarget } from './database/database.module';
 import { HealthModule } from './health/health.module';
@@ -17,11 +18,12 @@ import { UsersModule } from './users/users.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(database: DatabaseTarget): DynamicModule {
+  /** The application's modules, with the configuration the caller loaded (once) provided as APP_CONFIG. */
+  static forRoot(config: AppConfig, database: DatabaseTarget): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule,
+        ConfigModule.forRoot(config),
         RedisModule,
         EventEmitterModule.forRoot(),
         EventBusModule,

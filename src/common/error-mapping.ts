@@ -27,7 +27,7 @@ export function toAppException(err: unknown): { error: AppException; internal: b
     const status = err.getStatus();
     const response = err.getResponse();
     const message = typeof response === 'object' && response && 'message' in response ? String(response.message) : err.message;
-    return { error: new AppException(genericCodeFor(status), status === 429 ? 'too many requests' : message), internal: status >= 500 };
+    return { error: new AppException(genericCodeFor(status), message), internal: status >= 500 };
   }
   if (isDatabaseDown(err)) {
     return { error: new AppException('UNAVAILABLE', 'the database is unavailable, try again shortly'), internal: false };

@@ -113,17 +113,6 @@ export class ChatsRepository {
     await manager.update(Chat, { id: chatId }, { title });
   }
 
-  async existingUserIds(ids: string[], manager: EntityManager = this.dataSource.manager): Promise<Set<string>> {
-    if (!ids.length) return new Set();
-    const rows: Array<{ id: string }> = await manager.query(`SELECT id FROM users WHERE id = ANY($1)`, [ids]);
-    return new Set(rows.map((r) => r.id));
-  }
-
-  async findUsernames(ids: string[], manager: EntityManager): Promise<Map<string, string>> {
-    const rows: Array<{ id: string; username: string }> = await manager.query(`SELECT id, username FROM users WHERE id = ANY($1)`, [ids]);
-    return new Map(rows.map((r) => [r.id, r.username]));
-  }
-
   /** Serialises one user's pin changes, so the pin limit holds under concurrent requests. */
   async lockUserPins(manager: EntityManager, userId: string): Promise<void> {
     await manager.query(`SELECT pg_advisory_xact_lock(hashtext('pins:' || $1))`, [userId]);

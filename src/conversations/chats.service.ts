@@ -108,7 +108,7 @@ export class ChatsService {
     const directKey = [caller.userId, peerId].sort().join(':');
     const existing = await this.chats.findDirectByKey(directKey);
     if (existing) return { created: false, chat: await this.detail(caller, existing.id) };
-    if (!(await this.chats.existingUserIds([peerId])).has(peerId)) throw new AppException('USER_NOT_FOUND', 'user not found');
+    if (!(await this.users.findByIds([peerId])).length) throw new AppException('USER_NOT_FOUND', 'user not found');
     const chat = await this.chats.transaction(async (manager) => {
       const inserted = await this.chats.insertDirectChat(manager, caller.userId, directKey);
       if (!inserted) return null;
@@ -328,14 +328,14 @@ export class ChatsService {
   }
 
   private async requireUsers(ids: string[], manager?: EntityManager): Promise<void> {
-    const found = await this.chats.existingUserIds(ids, manager);
+    const found = new Set((await this.users.findByIds(ids, manager)).map((u) => u.id));
     const missing = ids.filter((id) => !found.has(id));
     if (missing.length) throw new AppException('USER_NOT_FOUND', `user not found: ${missing.join(', ')}`);
   }
 
   private async usernames(ids: string[], manager: EntityManager): Promise<Map<string, string>> {
-    const found = await this.chats.findUsernames(ids, manager);
-    return new Map([...found].map(([id, username]) => [id, `@${username}`]));
+    const found = await this.users.findByIds(ids, manager);
+    return new Map(found.map((u) => [u.id, `@${u.username}`]));
   }
 
   private memberLimit(): AppException {

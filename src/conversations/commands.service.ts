@@ -3,7 +3,7 @@ import { ChatMember } from './chat-member.entity';
 import { ChatsService } from './chats.service';
 import { AppException } from '../common/app.exception';
 import { AuthUser } from '../common/current-user';
-import { UsersRepository } from '../users/users.repository';
+import { UsersService } from '../users/users.service';
 import { CommandAnswerDto } from './dto/message-requests.dto';
 import { COMMAND_HELP, Command } from './command-parser';
 
@@ -12,7 +12,7 @@ import { COMMAND_HELP, Command } from './command-parser';
 export class CommandsService {
   constructor(
     private readonly chats: ChatsService,
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
   ) {}
 
   async execute(caller: AuthUser, me: ChatMember, command: Command): Promise<CommandAnswerDto> {

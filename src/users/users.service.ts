@@ -1,3 +1,4 @@
+import { EntityManager } from 'typeorm';
 import { Injectable } from '@nestjs/common';
 import { AppException } from '../common/app.exception';
 import { AuthUser } from '../common/current-user';
@@ -37,6 +38,11 @@ export class UsersService {
 
   findById(id: string): Promise<User | null> {
     return this.users.findById(id);
+  }
+
+  /** The users of these ids that exist; in the caller's transaction when given one (embedded mode has one connection). */
+  findByIds(ids: string[], manager?: EntityManager): Promise<User[]> {
+    return this.users.findByIds(ids, manager);
   }
 
   /** The users of these usernames, ignoring case (usernames of nobody are left out). */
