@@ -2,8 +2,8 @@ import 'reflect-metadata';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../src/database/data-source-options';
-import { HistoryPageQuery, historyPageQueryBuilder } from '../src/messages/history-page.query';
-import { Message } from '../src/messages/message.entity';
+import { HistoryPageQuery, historyPageQueryBuilder } from '../src/conversations/history-page.query';
+import { Message } from '../src/conversations/message.entity';
 import { registerUser } from './support/api';
 import { TestService, startTestService } from './support/service';
 
