@@ -1,7 +1,6 @@
-import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { Express } from 'express';
 import helmet from 'helmet';
 import { dirname, join } from 'node:path';
@@ -13,22 +12,13 @@ import { RedisConnections } from './common/redis-connections';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
 import { DatabaseTarget } from './database/database.module';
+import { buildOpenApi } from './openapi';
 import { AsyncApiDocument, buildAsyncApi } from './realtime/asyncapi';
 import { RealtimeIoAdapter } from './realtime/socket-io.adapter';
 
 const WEB_CLIENT_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; " +
   "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-
-export function buildOpenApi(app: INestApplication): OpenAPIObject {
-  const config = new DocumentBuilder()
-    .setTitle('Chat service')
-    .setDescription('REST API of the chat service. Realtime traffic uses socket.io; see README.')
-    .setVersion('1')
-    .addBearerAuth()
-    .build();
-  return SwaggerModule.createDocument(app, config);
-}
 
 /** The Nest application with everything that is not a module: middleware, pipes, docs. */
 export async function createApp(config: AppConfig, database: DatabaseTarget, logs = true): Promise<NestExpressApplication> {

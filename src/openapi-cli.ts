@@ -1,4 +1,4 @@
-import { buildOpenApi } from './app.factory';
+import { buildOpenApi } from './openapi';
 import { printDocument } from './docs-cli';
 
 printDocument(buildOpenApi);

@@ -8,18 +8,24 @@ import {
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiProduces,
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream';
-import { ApiErrors, ErrorResponseDto } from '../common/api-errors';
+import { ApiErrors } from '../common/api-errors';
 import { AuthUser, CurrentUser } from '../common/current-user';
 import { uuidPipe } from '../common/uuid.pipe';
 import { AttachmentsService } from './attachments.service';
 import { AttachmentDto } from './dto/attachment.dto';
 import { receiveSingleFile } from './multipart';
+
+const DOWNLOAD_HEADERS = {
+  ETag: { description: 'the quoted SHA-256 of the bytes', schema: { type: 'string' } },
+  'Content-Disposition': { description: 'attachment, with the file name (filename and filename*)', schema: { type: 'string' } },
+  'Content-Length': { schema: { type: 'integer' } },
+  'X-Content-Type-Options': { schema: { type: 'string', enum: ['nosniff'] } },
+};
 
 const header = (req: Request, name: string): string | undefined => {
   const value = req.headers[name];
@@ -28,7 +34,6 @@ const header = (req: Request, name: string): string | undefined => {
 
 @ApiTags('attachments')
 @ApiBearerAuth()
-@ApiErrors(401)
 @Controller('api/attachments')
 export class AttachmentsController {
   constructor(private readonly attachments: AttachmentsService) {}
@@ -44,7 +49,7 @@ export class AttachmentsController {
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } })
   @ApiCreatedResponse({ type: AttachmentDto })
-  @ApiErrors(400, 413)
+  @ApiErrors('VALIDATION_FAILED', 'ATTACHMENT_TOO_LARGE', 'RATE_LIMITED')
   upload(@CurrentUser() caller: AuthUser, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<AttachmentDto> {
     return this.attachments.upload(caller, (store, discard) => receiveSingleFile(req, res, this.attachments.maxBytes, store, discard));
   }
@@ -56,12 +61,20 @@ export class AttachmentsController {
   })
   @ApiHeader({ name: 'Range', required: false, description: 'bytes=a-b, bytes=a- or bytes=-n' })
   @ApiHeader({ name: 'If-None-Match', required: false })
-  @ApiProduces('application/octet-stream')
-  @ApiOkResponse({ description: 'the bytes', schema: { type: 'string', format: 'binary' } })
-  @ApiResponse({ status: 206, description: 'the requested range', schema: { type: 'string', format: 'binary' } })
-  @ApiResponse({ status: 304, description: 'not modified (If-None-Match matched the ETag)' })
-  @ApiResponse({ status: 416, description: 'range not satisfiable', type: ErrorResponseDto })
-  @ApiErrors(400, 404)
+  @ApiResponse({
+    status: 200,
+    description: 'the bytes, as the detected MIME type',
+    content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
+    headers: { ...DOWNLOAD_HEADERS, 'Accept-Ranges': { schema: { type: 'string', enum: ['bytes'] } } },
+  })
+  @ApiResponse({
+    status: 206,
+    description: 'the requested range',
+    content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
+    headers: { ...DOWNLOAD_HEADERS, 'Content-Range': { description: 'bytes a-b/size', schema: { type: 'string' } } },
+  })
+  @ApiResponse({ status: 304, description: 'not modified (If-None-Match matched the ETag)', headers: { ETag: DOWNLOAD_HEADERS.ETag } })
+  @ApiErrors('VALIDATION_FAILED', 'ATTACHMENT_NOT_FOUND', 'RANGE_NOT_SATISFIABLE')
   async download(
     @CurrentUser() caller: AuthUser,
     @Param('id', uuidPipe) id: string,
@@ -86,7 +99,7 @@ export class AttachmentsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete your upload: it leaves the messages that carry it (they are announced as updated)' })
   @ApiNoContentResponse()
-  @ApiErrors(400, 404)
+  @ApiErrors('VALIDATION_FAILED', 'ATTACHMENT_NOT_FOUND')
   async delete(@CurrentUser() caller: AuthUser, @Param('id', uuidPipe) id: string): Promise<void> {
     await this.attachments.delete(caller, id);
   }

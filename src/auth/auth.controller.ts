@@ -16,7 +16,7 @@ export class AuthController {
   @Post('register')
   @ApiOperation({ summary: 'Create an account and a first session' })
   @ApiCreatedResponse({ type: AuthResponseDto })
-  @ApiErrors(400, 409, 429)
+  @ApiErrors('VALIDATION_FAILED', 'USERNAME_TAKEN', 'RATE_LIMITED')
   register(@Body() dto: RegisterDto) {
     return this.auth.register(dto);
   }
@@ -27,7 +27,7 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Start a session (a device)' })
   @ApiOkResponse({ type: AuthResponseDto })
-  @ApiErrors(400, 401, 429)
+  @ApiErrors('VALIDATION_FAILED', 'INVALID_CREDENTIALS', 'RATE_LIMITED')
   login(@Body() dto: LoginDto) {
     return this.auth.login(dto);
   }
@@ -37,7 +37,7 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Exchange a refresh token for a new pair; the old one stops working' })
   @ApiOkResponse({ type: AuthResponseDto })
-  @ApiErrors(400, 401)
+  @ApiErrors('VALIDATION_FAILED', 'UNAUTHORIZED')
   refresh(@Body() dto: RefreshDto) {
     return this.auth.refresh(dto);
   }
@@ -47,7 +47,6 @@ export class AuthController {
   @HttpCode(204)
   @ApiOperation({ summary: 'End this session: its refresh token and its open sockets' })
   @ApiNoContentResponse()
-  @ApiErrors(401)
   async logout(@CurrentUser() caller: AuthUser) {
     await this.auth.logout(caller);
   }

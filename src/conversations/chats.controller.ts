@@ -9,7 +9,6 @@ import { AddMembersDto, ChatDetailDto, ChatListDto, ChatListQuery, CreateChatDto
 
 @ApiTags('chats')
 @ApiBearerAuth()
-@ApiErrors(401)
 @Controller('api/chats')
 export class ChatsController {
   constructor(private readonly chats: ChatsService) {}
@@ -18,7 +17,7 @@ export class ChatsController {
   @ApiOperation({ summary: 'Open a direct chat (200 with the existing one) or create a group (201)' })
   @ApiCreatedResponse({ type: ChatDetailDto })
   @ApiOkResponse({ type: ChatDetailDto, description: 'the existing direct chat of this pair' })
-  @ApiErrors(400, 404, 422)
+  @ApiErrors('VALIDATION_FAILED', 'USER_NOT_FOUND', 'CHAT_MEMBER_LIMIT')
   async create(@CurrentUser() caller: AuthUser, @Body() dto: CreateChatDto, @Res({ passthrough: true }) res: Response) {
     const { created, chat } = await this.chats.create(caller, dto);
     res.status(created ? 201 : 200);
@@ -28,7 +27,7 @@ export class ChatsController {
   @Get()
   @ApiOperation({ summary: 'The caller’s chats: pinned first, then by last activity' })
   @ApiOkResponse({ type: ChatListDto })
-  @ApiErrors(400)
+  @ApiErrors('VALIDATION_FAILED')
   list(@CurrentUser() caller: AuthUser, @Query() query: ChatListQuery) {
     return this.chats.list(caller, query);
   }
@@ -36,7 +35,7 @@ export class ChatsController {
   @Get(':id')
   @ApiOperation({ summary: 'A chat with its members' })
   @ApiOkResponse({ type: ChatDetailDto })
-  @ApiErrors(400, 404)
+  @ApiErrors('VALIDATION_FAILED', 'CHAT_NOT_FOUND')
   detail(@CurrentUser() caller: AuthUser, @Param('id', uuidPipe) id: string) {
     return this.chats.detail(caller, id);
   }
@@ -44,7 +43,7 @@ export class ChatsController {
   @Patch(':id')
   @ApiOperation({ summary: 'Rename a group (owner or admin)' })
   @ApiOkResponse({ type: ChatDetailDto })
-  @ApiErrors(400, 403, 404)
+  @ApiErrors('VALIDATION_FAILED', 'FORBIDDEN', 'CHAT_NOT_FOUND')
   async rename(@CurrentUser() caller: AuthUser, @Param('id', uuidPipe) id: string, @Body() dto: RenameChatDto) {
     return (await this.chats.rename(caller, id, dto)).chat;
   }
@@ -53,7 +52,7 @@ export class ChatsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Add members to a group (owner or admin)' })
   @ApiOkResponse({ type: ChatDetailDto })
-  @ApiErrors(400, 403, 404, 422)
+  @ApiErrors('VALIDATION_FAILED', 'FORBIDDEN', 'CHAT_NOT_FOUND', 'USER_NOT_FOUND', 'CHAT_MEMBER_LIMIT')
   async addMembers(@CurrentUser() caller: AuthUser, @Param('id', uuidPipe) id: string, @Body() dto: AddMembersDto) {
     return (await this.chats.addMembers(caller, id, dto)).chat;
   }
@@ -62,7 +61,7 @@ export class ChatsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove a member (owner or admin), or leave (your own id)' })
   @ApiNoContentResponse()
-  @ApiErrors(400, 403, 404)
+  @ApiErrors('VALIDATION_FAILED', 'FORBIDDEN', 'CHAT_NOT_FOUND', 'MEMBER_NOT_FOUND')
   async removeMember(@CurrentUser() caller: AuthUser, @Param('id', uuidPipe) id: string, @Param('userId', uuidPipe) userId: string) {
     await this.chats.removeMember(caller, id, userId);
   }
@@ -71,7 +70,7 @@ export class ChatsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Pin the chat on top of the caller’s list' })
   @ApiNoContentResponse()
-  @ApiErrors(400, 404, 422)
+  @ApiErrors('VALIDATION_FAILED', 'CHAT_NOT_FOUND', 'PIN_LIMIT')
   async pin(@CurrentUser() caller: AuthUser, @Param('id', uuidPipe) id: string) {
     await this.chats.setPinned(caller, id, true);
   }
@@ -80,7 +79,7 @@ export class ChatsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Unpin the chat' })
   @ApiNoContentResponse()
-  @ApiErrors(400, 404)
+  @ApiErrors('VALIDATION_FAILED', 'CHAT_NOT_FOUND')
   async unpin(@CurrentUser() caller: AuthUser, @Param('id', uuidPipe) id: string) {
     await this.chats.setPinned(caller, id, false);
   }
@@ -89,7 +88,7 @@ export class ChatsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete the dialog for me: hidden from my list and history; others keep everything' })
   @ApiNoContentResponse()
-  @ApiErrors(400, 404)
+  @ApiErrors('VALIDATION_FAILED', 'CHAT_NOT_FOUND')
   async deleteForMe(@CurrentUser() caller: AuthUser, @Param('id', uuidPipe) id: string) {
     await this.chats.deleteForMe(caller, id);
   }
@@ -98,7 +97,7 @@ export class ChatsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Move my read cursor forward (lower values are ignored)' })
   @ApiNoContentResponse()
-  @ApiErrors(400, 404)
+  @ApiErrors('VALIDATION_FAILED', 'CHAT_NOT_FOUND')
   async read(@CurrentUser() caller: AuthUser, @Param('id', uuidPipe) id: string, @Body() dto: CursorDto) {
     await this.chats.advanceCursor(caller, id, 'read', dto.seq);
   }
@@ -107,7 +106,7 @@ export class ChatsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Move my delivered cursor forward (lower values are ignored)' })
   @ApiNoContentResponse()
-  @ApiErrors(400, 404)
+  @ApiErrors('VALIDATION_FAILED', 'CHAT_NOT_FOUND')
   async delivered(@CurrentUser() caller: AuthUser, @Param('id', uuidPipe) id: string, @Body() dto: CursorDto) {
     await this.chats.advanceCursor(caller, id, 'delivered', dto.seq);
   }

@@ -4,7 +4,7 @@ import { ChatsService } from './chats.service';
 import { AppException } from '../common/app.exception';
 import { AuthUser } from '../common/current-user';
 import { UsersService } from '../users/users.service';
-import { CommandAnswerDto } from './dto/message-requests.dto';
+import { CommandAnswerDto, CommandResult } from './dto/message-requests.dto';
 import { COMMAND_HELP, Command } from './command-parser';
 
 /** Runs a parsed command through the same service methods (and rights) as the REST routes. */
@@ -17,7 +17,7 @@ export class CommandsService {
 
   async execute(caller: AuthUser, me: ChatMember, command: Command): Promise<CommandAnswerDto> {
     const chatId = me.chatId;
-    const answer = (result: unknown, message: CommandAnswerDto['message'] = null): CommandAnswerDto => ({
+    const answer = (result: CommandResult, message: CommandAnswerDto['message'] = null): CommandAnswerDto => ({
       type: 'command',
       command: command.name,
       result,

@@ -40,7 +40,6 @@ function validSeq(seq: number): number {
 
 @ApiTags('messages')
 @ApiBearerAuth()
-@ApiErrors(401)
 @ApiExtraModels(CommandAnswerDto, MessageDto)
 @Controller('api/chats/:id/messages')
 export class MessagesController {
@@ -49,7 +48,7 @@ export class MessagesController {
   @Get()
   @ApiOperation({ summary: 'History: the visible messages before `before` (default newest) or after `after`, ascending seq' })
   @ApiOkResponse({ type: HistoryPageDto })
-  @ApiErrors(400, 404)
+  @ApiErrors('VALIDATION_FAILED', 'CHAT_NOT_FOUND')
   history(@CurrentUser() caller: AuthUser, @Param('id', uuidPipe) chatId: string, @Query() query: HistoryQuery) {
     return this.messages.history(caller, chatId, query);
   }
@@ -58,7 +57,20 @@ export class MessagesController {
   @ApiOperation({ summary: 'Send a message (201), a retry of one (200, nothing new stored) or a command (200)' })
   @ApiCreatedResponse({ type: MessageDto })
   @ApiOkResponse({ schema: { oneOf: [{ $ref: getSchemaPath(MessageDto) }, { $ref: getSchemaPath(CommandAnswerDto) }] } })
-  @ApiErrors(400, 404, 422, 429)
+  @ApiErrors(
+    'VALIDATION_FAILED',
+    'MESSAGE_TOO_LONG',
+    'TOO_MANY_ATTACHMENTS',
+    'UNKNOWN_COMMAND',
+    'FORBIDDEN',
+    'CHAT_NOT_FOUND',
+    'ATTACHMENT_NOT_FOUND',
+    'USER_NOT_FOUND',
+    'MEMBER_NOT_FOUND',
+    'CHAT_MEMBER_LIMIT',
+    'PIN_LIMIT',
+    'RATE_LIMITED',
+  )
   async send(
     @CurrentUser() caller: AuthUser,
     @Param('id', uuidPipe) chatId: string,
@@ -77,7 +89,7 @@ export class MessagesController {
   @Post('forward')
   @ApiOperation({ summary: 'Forward messages of another chat of yours into this one, in order' })
   @ApiCreatedResponse({ type: MessageListDto })
-  @ApiErrors(400, 404, 422)
+  @ApiErrors('VALIDATION_FAILED', 'CHAT_NOT_FOUND', 'MESSAGE_NOT_FOUND', 'MESSAGE_NOT_FORWARDABLE', 'RATE_LIMITED')
   forward(@CurrentUser() caller: AuthUser, @Param('id', uuidPipe) chatId: string, @Body() dto: ForwardDto) {
     return this.messages.forward(caller, chatId, dto);
   }
@@ -85,7 +97,7 @@ export class MessagesController {
   @Patch(':seq')
   @ApiOperation({ summary: 'Edit your own message' })
   @ApiOkResponse({ type: MessageDto })
-  @ApiErrors(400, 403, 404, 422)
+  @ApiErrors('VALIDATION_FAILED', 'MESSAGE_TOO_LONG', 'FORBIDDEN', 'CHAT_NOT_FOUND', 'MESSAGE_NOT_FOUND', 'MESSAGE_DELETED')
   edit(
     @CurrentUser() caller: AuthUser,
     @Param('id', uuidPipe) chatId: string,
@@ -99,7 +111,7 @@ export class MessagesController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete for me (default) or for everyone (sender, or group owner/admin): a tombstone stays' })
   @ApiNoContentResponse()
-  @ApiErrors(400, 403, 404)
+  @ApiErrors('VALIDATION_FAILED', 'FORBIDDEN', 'CHAT_NOT_FOUND', 'MESSAGE_NOT_FOUND')
   async delete(
     @CurrentUser() caller: AuthUser,
     @Param('id', uuidPipe) chatId: string,
@@ -112,7 +124,7 @@ export class MessagesController {
   @Get(':seq/receipts')
   @ApiOperation({ summary: 'Who has received and who has read a message' })
   @ApiOkResponse({ type: ReceiptsDto })
-  @ApiErrors(400, 404)
+  @ApiErrors('VALIDATION_FAILED', 'CHAT_NOT_FOUND', 'MESSAGE_NOT_FOUND')
   receipts(@CurrentUser() caller: AuthUser, @Param('id', uuidPipe) chatId: string, @Param('seq', seqPipe) seq: number) {
     return this.messages.receipts(caller, chatId, validSeq(seq));
   }

@@ -1,10 +1,11 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiExcludeController, ApiOperation } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorFunction, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../common/current-user';
 import { RedisHealth } from './redis.health';
 
-@ApiTags('operations')
+// Not part of the API document: it is for load balancers and orchestrators (README, "Operations").
+@ApiExcludeController()
 @Controller('health')
 export class HealthController {
   constructor(

@@ -26,7 +26,6 @@ export class PresenceListDto {
 
 @ApiTags('presence')
 @ApiBearerAuth()
-@ApiErrors(400, 401)
 @Controller('api/presence')
 export class PresenceController {
   constructor(private readonly presence: PresenceService) {}
@@ -34,6 +33,7 @@ export class PresenceController {
   @Get()
   @ApiOperation({ summary: 'Online state and last seen time of some users (unknown ids are left out)' })
   @ApiOkResponse({ type: PresenceListDto })
+  @ApiErrors('VALIDATION_FAILED')
   async get(@Query() query: PresenceQuery): Promise<PresenceListDto> {
     return { items: await this.presence.states(query.userIds) };
   }

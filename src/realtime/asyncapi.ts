@@ -1,6 +1,7 @@
+import { COMMAND_RESULTS } from '../conversations/dto/message-requests.dto';
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, ReferenceObject, SchemaObject, SwaggerModule } from '@nestjs/swagger';
-import { ErrorResponseDto } from '../common/api-errors';
+import { ErrorResponseDto, FieldErrorDto, RetryAfterDto } from '../common/api-errors';
 import { SOCKET_MAX_FRAME_BYTES } from './socket-io.adapter';
 import {
   AnswerClasses,
@@ -218,9 +219,12 @@ function wireSchemas(app: INestApplication): Record<string, SchemaObject | Refer
       HandshakeAuthDto,
       ConnectErrorDto,
       ErrorResponseDto,
+      FieldErrorDto,
+      RetryAfterDto,
       ...Object.values(CLIENT_EVENT_PAYLOADS),
       ...answers,
       ...Object.values(SERVER_EVENT_PAYLOADS),
+      ...COMMAND_RESULTS,
     ]),
   ];
   const doc = SwaggerModule.createDocument(app, new DocumentBuilder().build(), { extraModels });

@@ -95,7 +95,8 @@ export class ReceiptNoticeDto {
   @ApiProperty({ format: 'uuid' }) chatId: string;
   @ApiProperty({ format: 'uuid', description: 'whose cursor moved' }) userId: string;
   @ApiProperty({ enum: ['delivered', 'read'] }) type: 'delivered' | 'read';
-  @ApiProperty({ description: 'the new cursor: every message up to it is delivered to (or read by) that user' }) seq: number;
+  @ApiProperty({ type: 'integer', description: 'the new cursor: every message up to it is delivered to (or read by) that user' })
+  seq: number;
 }
 
 export class TypingNoticeDto {

@@ -8,7 +8,6 @@ import { UsersService } from './users.service';
 
 @ApiTags('users')
 @ApiBearerAuth()
-@ApiErrors(401)
 @Controller('api/users')
 export class UsersController {
   constructor(private readonly users: UsersService) {}
@@ -23,7 +22,7 @@ export class UsersController {
   @Patch('me')
   @ApiOperation({ summary: 'Update display name or about' })
   @ApiOkResponse({ type: UserDto })
-  @ApiErrors(400)
+  @ApiErrors('VALIDATION_FAILED')
   updateMe(@CurrentUser() caller: AuthUser, @Body() dto: UpdateMeDto) {
     return this.users.updateMe(caller, dto);
   }
@@ -31,7 +30,7 @@ export class UsersController {
   @Get()
   @ApiOperation({ summary: 'Search users by username prefix (case-insensitive)' })
   @ApiOkResponse({ type: UserListDto })
-  @ApiErrors(400)
+  @ApiErrors('VALIDATION_FAILED')
   search(@Query() query: SearchUsersQuery) {
     return this.users.search(query);
   }
@@ -39,7 +38,7 @@ export class UsersController {
   @Get(':id')
   @ApiOperation({ summary: 'A user’s public profile and presence' })
   @ApiOkResponse({ type: UserPublicDto })
-  @ApiErrors(400, 404)
+  @ApiErrors('VALIDATION_FAILED', 'USER_NOT_FOUND')
   get(@Param('id', uuidPipe) id: string) {
     return this.users.getPublic(id);
   }

@@ -58,7 +58,7 @@ export class AddMembersDto {
 }
 
 export class CursorDto {
-  @ApiProperty({ minimum: 0 })
+  @ApiProperty({ type: 'integer', minimum: 0 })
   @IsInt()
   @Min(0)
   @Max(2147483647)
@@ -66,7 +66,7 @@ export class CursorDto {
 }
 
 export class ChatListQuery {
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 100 })
+  @ApiPropertyOptional({ type: 'integer', default: 50, minimum: 1, maximum: 100 })
   @IsOptional()
   @ToNumber()
   @IsInt()
@@ -99,13 +99,13 @@ export class ChatSummaryDto {
   @ApiProperty({ enum: ['direct', 'group'] }) type: 'direct' | 'group';
   @ApiProperty({ nullable: true, type: String }) title: string | null;
   @ApiProperty({ type: UserPublicDto, nullable: true }) peer: UserPublicDto | null;
-  @ApiProperty() memberCount: number;
+  @ApiProperty({ type: 'integer' }) memberCount: number;
   @ApiProperty() pinned: boolean;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) pinnedAt: string | null;
   @ApiProperty({ type: MessageDto, nullable: true }) lastMessage: MessageDto | null;
-  @ApiProperty() lastSeq: number;
-  @ApiProperty() readSeq: number;
-  @ApiProperty() unreadCount: number;
+  @ApiProperty({ type: 'integer' }) lastSeq: number;
+  @ApiProperty({ type: 'integer' }) readSeq: number;
+  @ApiProperty({ type: 'integer' }) unreadCount: number;
   @ApiProperty({ format: 'date-time' }) lastActivityAt: string;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 }
@@ -114,8 +114,8 @@ export class ChatMemberDto {
   @ApiProperty({ type: UserPublicDto }) user: UserPublicDto;
   @ApiProperty({ enum: ['owner', 'admin', 'member'] }) role: 'owner' | 'admin' | 'member';
   @ApiProperty({ format: 'date-time' }) joinedAt: string;
-  @ApiProperty() deliveredSeq: number;
-  @ApiProperty() readSeq: number;
+  @ApiProperty({ type: 'integer' }) deliveredSeq: number;
+  @ApiProperty({ type: 'integer' }) readSeq: number;
 }
 
 export class ChatDetailDto extends ChatSummaryDto {

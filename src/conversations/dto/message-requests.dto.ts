@@ -1,5 +1,6 @@
 import { ToNumber } from '../../common/validators';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import type { Command } from '../command-parser';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, Min } from 'class-validator';
 import { ChatIdDto } from '../../common/dto/chat-id.dto';
 import { UserPublicDto } from '../../users/dto/user.dto';
@@ -36,7 +37,7 @@ export class EditMessageDto {
 }
 
 export class HistoryQuery {
-  @ApiPropertyOptional({ description: 'the page just before this seq (default: the newest)' })
+  @ApiPropertyOptional({ type: 'integer', description: 'the page just before this seq (default: the newest)' })
   @IsOptional()
   @ToNumber()
   @IsInt()
@@ -44,7 +45,7 @@ export class HistoryQuery {
   @Max(MAX_SEQ)
   before?: number;
 
-  @ApiPropertyOptional({ description: 'the page just after this seq' })
+  @ApiPropertyOptional({ type: 'integer', description: 'the page just after this seq' })
   @IsOptional()
   @ToNumber()
   @IsInt()
@@ -52,7 +53,7 @@ export class HistoryQuery {
   @Max(MAX_SEQ)
   after?: number;
 
-  @ApiPropertyOptional({ description: 'page size, default HISTORY_PAGE_SIZE, at most HISTORY_PAGE_MAX' })
+  @ApiPropertyOptional({ type: 'integer', description: 'page size, default HISTORY_PAGE_SIZE, at most HISTORY_PAGE_MAX' })
   @IsOptional()
   @ToNumber()
   @IsInt()
@@ -90,12 +91,12 @@ export class SendMessagePayload extends SendMessageDto {
 
 export class EditMessagePayload extends EditMessageDto {
   @ApiProperty({ format: 'uuid' }) @IsUUID() chatId: string;
-  @ApiProperty() @IsInt() @Min(1) @Max(MAX_SEQ) seq: number;
+  @ApiProperty({ type: 'integer' }) @IsInt() @Min(1) @Max(MAX_SEQ) seq: number;
 }
 
 export class DeleteMessagePayload extends DeleteMessageQuery {
   @ApiProperty({ format: 'uuid' }) @IsUUID() chatId: string;
-  @ApiProperty() @IsInt() @Min(1) @Max(MAX_SEQ) seq: number;
+  @ApiProperty({ type: 'integer' }) @IsInt() @Min(1) @Max(MAX_SEQ) seq: number;
 }
 
 export class ForwardPayload extends ForwardDto {
@@ -107,7 +108,7 @@ export class HistoryPayload extends HistoryQuery {
 }
 
 export class CursorPayload extends ChatIdDto {
-  @ApiProperty() @IsInt() @Min(0) @Max(MAX_SEQ) seq: number;
+  @ApiProperty({ type: 'integer' }) @IsInt() @Min(0) @Max(MAX_SEQ) seq: number;
 }
 
 export class HistoryPageDto {
@@ -124,11 +125,65 @@ export class ReceiptsDto {
   @ApiProperty({ type: [UserPublicDto] }) readBy: UserPublicDto[];
 }
 
+export class CommandHelpEntryDto {
+  @ApiProperty({ example: 'who' }) command: string;
+  @ApiProperty({ example: '/who' }) usage: string;
+  @ApiProperty() description: string;
+}
+
+export class CommandWhoMemberDto {
+  @ApiProperty({ type: UserPublicDto }) user: UserPublicDto;
+  @ApiProperty({ enum: ['owner', 'admin', 'member'] }) role: 'owner' | 'admin' | 'member';
+}
+
+/** `/help` */
+export class HelpResultDto {
+  @ApiProperty({ type: [CommandHelpEntryDto] }) commands: CommandHelpEntryDto[];
+}
+
+/** `/who` */
+export class WhoResultDto {
+  @ApiProperty({ type: [CommandWhoMemberDto] }) members: CommandWhoMemberDto[];
+}
+
+/** `/title` */
+export class TitleResultDto {
+  @ApiProperty() title: string;
+}
+
+/** `/invite`: the users asked for (those already members included) */
+export class InviteResultDto {
+  @ApiProperty({ type: [String], format: 'uuid' }) userIds: string[];
+}
+
+/** `/kick` */
+export class KickResultDto {
+  @ApiProperty({ format: 'uuid' }) userId: string;
+}
+
+/** `/leave` */
+export class LeaveResultDto {
+  @ApiProperty({ enum: [true] }) left: true;
+}
+
+/** `/pin`, `/unpin` */
+export class PinResultDto {
+  @ApiProperty() pinned: boolean;
+}
+
+export const COMMAND_RESULTS = [HelpResultDto, WhoResultDto, TitleResultDto, InviteResultDto, KickResultDto, LeaveResultDto, PinResultDto];
+
+export type CommandResult = HelpResultDto | WhoResultDto | TitleResultDto | InviteResultDto | KickResultDto | LeaveResultDto | PinResultDto;
+
 export class CommandAnswerDto {
   @ApiProperty({ enum: ['command'] }) type: 'command';
-  @ApiProperty({ example: 'who' }) command: string;
-  @ApiProperty({ description: 'what the command answered; its shape depends on the command (see README)', type: Object })
-  result: unknown;
+  @ApiProperty({ enum: ['help', 'who', 'title', 'invite', 'kick', 'leave', 'pin', 'unpin'] }) command: Command['name'];
+  @ApiProperty({
+    description:
+      'what the command answered: one shape per command (help: commands, who: members, title: title, invite: userIds, kick: userId, leave: left, pin/unpin: pinned)',
+    oneOf: COMMAND_RESULTS.map((dto) => ({ $ref: getSchemaPath(dto) })),
+  })
+  result: CommandResult;
   @ApiProperty({ type: MessageDto, nullable: true, description: 'the system message a change to the chat stored' })
   message: MessageDto | null;
 }

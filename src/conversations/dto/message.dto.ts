@@ -3,7 +3,7 @@ import { AttachmentDto } from '../../attachments/dto/attachment.dto';
 
 export class ForwardedFromDto {
   @ApiProperty({ format: 'uuid' }) chatId: string;
-  @ApiProperty() seq: number;
+  @ApiProperty({ type: 'integer' }) seq: number;
   @ApiProperty({ format: 'uuid' }) senderId: string;
 }
 
@@ -19,7 +19,7 @@ export type MessageStatus = 'sent' | 'delivered' | 'read';
 export class MessageDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) chatId: string;
-  @ApiProperty({ description: '1, 2, 3 … per chat, gap-free, in commit order' }) seq: number;
+  @ApiProperty({ type: 'integer', description: '1, 2, 3 … per chat, gap-free, in commit order' }) seq: number;
   @ApiProperty({ format: 'uuid' }) senderId: string;
   @ApiProperty({ enum: ['text', 'system'] }) type: 'text' | 'system';
   @ApiProperty({ nullable: true, type: String }) text: string | null;

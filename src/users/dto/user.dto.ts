@@ -39,7 +39,7 @@ export class SearchUsersQuery {
   @Matches(/^[A-Za-z0-9_.]{1,32}$/, { message: 'q must be 1–32 of A-Z a-z 0-9 _ .' })
   q: string;
 
-  @ApiProperty({ required: false, default: 20, minimum: 1, maximum: 100 })
+  @ApiProperty({ type: 'integer', required: false, default: 20, minimum: 1, maximum: 100 })
   @IsOptional()
   @ToNumber()
   @IsInt()
