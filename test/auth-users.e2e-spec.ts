@@ -60,7 +60,7 @@ describe('auth and users (real service, real PostgreSQL)', () => {
     ])('answers 400 VALIDATION_FAILED with field details for %j', async (body, field) => {
       const res = await api().post('/api/auth/register').send(body);
       const err = expectError(res, 400, 'VALIDATION_FAILED');
-      expect(err.details.map((d: { field: string }) => d.field)).toContain(field);
+      expect(err.details?.map((d: { field: string }) => d.field)).toContain(field);
     });
 
     it('answers 400 for a body that is not JSON', async () => {

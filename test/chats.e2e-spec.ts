@@ -333,7 +333,7 @@ describe('chats (real service, real PostgreSQL)', () => {
       expect((await create(hundred)).status).toBe(201);
       for (const bad of ['', '😀'.repeat(101), 'x'.repeat(101), 42, null]) {
         const err = expectError(await create(bad), 400, 'VALIDATION_FAILED');
-        expect(err.details.map((d: { field: string }) => d.field)).toContain('title');
+        expect(err.details?.map((d: { field: string }) => d.field)).toContain('title');
       }
       expectError(
         await api()

@@ -533,7 +533,7 @@ describe('realtime: socket.io (real service, real PostgreSQL)', () => {
       expect(await presenceOf(dave, carol.id)).toMatchObject({ online: true });
       const offline = await d1.waitFor('presence', (p) => p.userId === carol.id, 5000);
       expect(offline).toEqual({ userId: carol.id, online: false, lastSeenAt: expect.any(String) });
-      const lastSeen = Date.parse(offline.lastSeenAt);
+      const lastSeen = Date.parse(offline.lastSeenAt ?? "");
       expect(lastSeen).toBeGreaterThanOrEqual(before - 1000);
       expect(lastSeen).toBeLessThanOrEqual(Date.now());
       expect(await presenceOf(dave, carol.id)).toEqual({ online: false, lastSeenAt: offline.lastSeenAt });

@@ -72,7 +72,7 @@ describe('database outage', () => {
     const socketLoop = (async () => {
       while (traffic) {
         const a = await ackWithin(aliceSocket, ANSWER_WITHIN_MS, 'message:send', { chatId, clientId: randomUUID(), text: 'bg socket' });
-        count(seen.acks, a.timeout ? 'timeout' : a.ok ? 'ok' : `${a.error.statusCode} ${a.error.code}`);
+        count(seen.acks, a.timeout ? 'timeout' : a.ok ? 'ok' : `${a.error?.statusCode} ${a.error?.code}`);
         await sleep(50);
       }
     })();
