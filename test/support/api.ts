@@ -47,8 +47,8 @@ export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
  */
 export type Reply<T> = Omit<request.Response, 'body'> & { body: T };
 
-export async function reply<T>(req: request.Test): Promise<Reply<T>> {
-  return (await req) as Reply<T>;
+export function reply<T>(req: request.Test): Promise<Reply<T>> {
+  return req;
 }
 
 /** The body of an answer with one of `statuses` (any 2xx when none are given); else an error with the answer. */
