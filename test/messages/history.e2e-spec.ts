@@ -2,20 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { expectError, TestUser } from '../support/api';
 import { useService } from '../support/service';
 import { chatReads } from '../chats/support';
-import { messageHelpers, range, seqsOf } from './support';
+import { messageHelpers, newPair, range, seqsOf } from './support';
 
 describe('messages: history pages', () => {
   const svc = useService();
   const { api } = svc;
   const { listIds } = chatReads(svc);
   const { sendOk, sendMany, historyOk, walk, dbCount } = messageHelpers(svc);
-  let a: TestUser;
-  let b: TestUser;
-  let outsider: TestUser;
-  let chatId: string;
+  let a: TestUser, b: TestUser, outsider: TestUser, chatId: string; // made by newPair
   beforeAll(async () => {
-    [a, b, outsider] = await api.newUsers(3);
-    chatId = (await api.newDirect(a, b)).id;
+    ({ a, b, outsider, chatId } = await newPair(api));
     // 40 messages, alternating senders.
     for (let i = 1; i <= 40; i++) await sendOk(i % 2 ? a : b, chatId, `h${i}`);
   });

@@ -4,7 +4,7 @@ import type { MessageDto } from '../support/contract';
 import { aUuid, anIsoTime } from '../support/matchers';
 import { useService } from '../support/service';
 import { chatReads } from '../chats/support';
-import { messageHelpers, range, seqsOf } from './support';
+import { messageHelpers, newPair, range, seqsOf } from './support';
 
 /** Sending: the stored message, seq (gap-free, commit order), clientId retries, the text rules. */
 describe('messages: sending', () => {
@@ -13,13 +13,9 @@ describe('messages: sending', () => {
   const { detail } = chatReads(svc);
   const { sendOk, historyOk, walk, dbLastSeq, dbCount } = messageHelpers(svc);
 
-  let a: TestUser;
-  let b: TestUser;
-  let outsider: TestUser;
-  let chatId: string;
+  let a: TestUser, b: TestUser, outsider: TestUser, chatId: string; // made by newPair
   beforeAll(async () => {
-    [a, b, outsider] = await api.newUsers(3);
-    chatId = (await api.newDirect(a, b)).id;
+    ({ a, b, outsider, chatId } = await newPair(api));
   });
 
   it('stores a text message with a UUID id, the next seq and the contract shape', async () => {

@@ -1,9 +1,15 @@
-import { Caller, ok } from '../support/api';
+import { Api, Caller, ok, TestUser } from '../support/api';
 import type { HistoryPageDto, MessageDto } from '../support/contract';
 import type { TestService } from '../support/service';
 
 export const seqsOf = (items: MessageDto[]) => items.map((m) => m.seq);
 export const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/** Two new users with their direct chat, and a third who is in no chat with them. */
+export async function newPair(api: Api): Promise<{ a: TestUser; b: TestUser; outsider: TestUser; chatId: string }> {
+  const [a, b, outsider] = await api.newUsers(3);
+  return { a, b, outsider, chatId: (await api.newDirect(a, b)).id };
+}
 
 /** Sends and history pages that must succeed, and what the database holds of a chat. */
 export function messageHelpers(svc: TestService) {

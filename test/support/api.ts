@@ -296,13 +296,3 @@ export function binary(res: unknown, done: (err: Error | null, body: Buffer) => 
   stream.on('data', (c: Buffer) => chunks.push(c));
   stream.on('end', () => done(null, Buffer.concat(chunks)));
 }
-
-/** @deprecated Transition only: `new Api(url).newUser()`. */
-export function registerUser(url: string, username?: string, password?: string): Promise<TestUser> {
-  return new Api(url).newUser(username, password);
-}
-
-/** @deprecated Transition only: `new Api(url).newUsers(n)`. */
-export function registerUsers(url: string, n: number): Promise<TestUser[]> {
-  return new Api(url).newUsers(n);
-}
