@@ -290,7 +290,7 @@ export class Api {
 }
 
 /** A supertest parser that reads any body as raw bytes. */
-export function binary(res: unknown, done: (err: Error | null, body: Buffer) => void) {
+function binary(res: unknown, done: (err: Error | null, body: Buffer) => void) {
   const stream = res as NodeJS.ReadableStream;
   const chunks: Buffer[] = [];
   stream.on('data', (c: Buffer) => chunks.push(c));

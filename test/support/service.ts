@@ -151,8 +151,13 @@ export class TestService implements ServiceProcess {
       ...(dataDir ? { DATA_DIR: dataDir } : {}),
       ...env,
     };
-    const instance = await spawnService(serviceEnv);
-    return new TestService(databaseUrl, !options.databaseUrl, dataDir, serviceEnv, instance);
+    try {
+      return new TestService(databaseUrl, !options.databaseUrl, dataDir, serviceEnv, await spawnService(serviceEnv));
+    } catch (err) {
+      if (!options.databaseUrl) await dropDatabase(databaseUrl);
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+      throw err;
+    }
   }
 
   get url(): string {
@@ -226,6 +231,7 @@ export function useService(
   return new Proxy(Object.create(TestService.prototype) as TestService, {
     get(_, key) {
       if (key === 'api') return api;
+      if (key === 'then') return undefined; // not a promise, even before the start
       const target = running();
       const value: unknown = Reflect.get(target, key, target);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
