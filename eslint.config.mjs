@@ -49,7 +49,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bench/**/*.js', '*.js', '*.mjs', '.dependency-cruiser.js'],
+    files: ['bench/**/*.js', 'scripts/**/*.js', '*.js', '.dependency-cruiser.js'],
     languageOptions: {
       sourceType: 'commonjs',
       globals: {
@@ -69,6 +69,10 @@ export default tseslint.config(
         setImmediate: 'readonly',
       },
     },
+  },
+  {
+    files: ['*.mjs'],
+    languageOptions: { sourceType: 'module' },
   },
   prettier,
 );

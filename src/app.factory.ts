@@ -2,16 +2,18 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { Express } from 'express';
 import helmet from 'helmet';
 import { dirname, join } from 'node:path';
 import { AppModule } from './app.module';
 import { AppException } from './common/app.exception';
 import { inputShapeProblem } from './common/input-shape';
-import { httpLogger, PinoNestLogger } from './common/logging';
+import { createHttpLogger, createRootLogger, PinoNestLogger } from './common/logging';
 import { RedisConnections } from './common/redis-connections';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
 import { DatabaseTarget } from './database/database.module';
+import { AsyncApiDocument, buildAsyncApi } from './realtime/asyncapi';
 import { RealtimeIoAdapter } from './realtime/socket-io.adapter';
 
 const WEB_CLIENT_CSP =
@@ -30,13 +32,14 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
 
 /** The Nest application with everything that is not a module: middleware, pipes, docs. */
 export async function createApp(config: AppConfig, database: DatabaseTarget, logs = true): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(database), {
-    logger: logs ? new PinoNestLogger() : false,
+  const logger = logs ? createRootLogger(config.logLevel) : null;
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, database), {
+    logger: logger ? new PinoNestLogger(logger) : false,
     bodyParser: false,
   });
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  if (logs) app.use(httpLogger);
+  if (logger) app.use(createHttpLogger(logger));
   app.use(helmet({ contentSecurityPolicy: false }));
   // The web client (public/) at /, with a strict CSP of its own (no inline code), and socket.io's
   // browser client from the installed package at /vendor/socket.io/ (the gateway does not serve it).
@@ -59,5 +62,10 @@ export async function createApp(config: AppConfig, database: DatabaseTarget, log
   // Signals are handled in main.ts (graceful shutdown, exit 0, embedded database closed last).
 
   SwaggerModule.setup('docs', app, () => buildOpenApi(app), { jsonDocumentUrl: 'docs-json' });
+  // The socket.io protocol as AsyncAPI 3, built once on first request (it builds a whole OpenAPI document).
+  let asyncApi: AsyncApiDocument | undefined;
+  (app.getHttpAdapter().getInstance() as Express).get('/docs/asyncapi.json', (_req, res) => {
+    res.json((asyncApi ??= buildAsyncApi(app)));
+  });
   return app;
 }

@@ -48,7 +48,7 @@ async function bootstrap() {
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, shutdown);
 
-  await app.listen(config.port, process.env.HOST ?? '0.0.0.0');
+  await app.listen(config.port, config.host);
   logger.log(`listening on ${await app.getUrl()}`);
 }
 

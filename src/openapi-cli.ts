@@ -1,20 +1,4 @@
-import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app.module';
 import { buildOpenApi } from './app.factory';
+import { printDocument } from './docs-cli';
 
-async function main() {
-  const app = await NestFactory.create(AppModule.forRoot({ url: 'postgres://unused@127.0.0.1:1/none', embedded: false }), {
-    preview: true,
-    logger: false,
-    abortOnError: false,
-  });
-  const doc = buildOpenApi(app);
-  process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
-  await app.close();
-}
-
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+printDocument(buildOpenApi);

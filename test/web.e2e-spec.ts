@@ -13,7 +13,7 @@ import {
   openClient,
   registerInUi,
 } from './support/browser';
-import { uniqueName } from './support/api';
+import { registerUser, uniqueName } from './support/api';
 import { ServiceProcess, TestService, spawnService, startTestService } from './support/service';
 
 /**
@@ -24,10 +24,38 @@ import { ServiceProcess, TestService, spawnService, startTestService } from './s
 const OUTPUT_DIR = join(__dirname, 'output');
 const STEP = 120_000;
 
+/** Status and body of a supertest answer, for one assertion that shows both when it fails. */
+function answer<T = unknown>(res: request.Response): { status: number; body: T } {
+  return { status: res.status, body: res.body as T };
+}
+
 async function login(url: string, username: string) {
-  const res = await request(url).post('/api/auth/login').send({ username, password: 'correct horse battery' });
-  expect({ status: res.status, body: res.body }).toMatchObject({ status: 200 });
-  return { id: res.body.user.id as string, auth: { Authorization: `Bearer ${res.body.accessToken}` } };
+  const res = answer<{ user: { id: string }; accessToken: string }>(
+    await request(url).post('/api/auth/login').send({ username, password: 'correct horse battery' }),
+  );
+  expect(res).toMatchObject({ status: 200 });
+  return { id: res.body.user.id, auth: { Authorization: `Bearer ${res.body.accessToken}` } };
+}
+
+/**
+ * The few DOM members the page functions below use: the tests compile without the DOM library, and
+ * these functions run in the page, not in Node.
+ */
+interface PageElement {
+  scrollTop: number;
+  getBoundingClientRect(): { top: number };
+  closest(selector: string): PageElement;
+  getAttribute(name: string): string | null;
+}
+interface PageGlobals {
+  document: { querySelector(selector: string): PageElement | null };
+  MutationObserver: new (callback: () => void) => { observe(target: PageElement | null, options: object): void };
+  localStorage: { getItem(key: string): string | null; setItem(key: string, value: string): void };
+}
+
+interface StoredSession {
+  accessToken: string;
+  refreshToken: string;
 }
 
 /** The text of the last message of `kind` ('own' | 'other') in the open chat. */
@@ -46,7 +74,9 @@ describe('web client (Chromium)', () => {
   let directChatId = '';
 
   beforeAll(async () => {
-    [svc, browser] = await Promise.all([startTestService(), launchBrowser()]);
+    // One after the other, so that afterAll stops the service even when the browser fails to start.
+    svc = await startTestService();
+    browser = await launchBrowser();
     alice = await openClient(browser, svc.url);
     bob = await openClient(browser, svc.url);
   }, STEP);
@@ -158,7 +188,7 @@ describe('web client (Chromium)', () => {
       await expectText(received.locator('.attachment-size'), '300.0 KB');
       const [download] = await Promise.all([b.waitForEvent('download'), received.locator('.attachment').click()]);
       expect(download.suggestedFilename()).toBe('report 2026.bin');
-      const saved = readFileSync((await download.path())!);
+      const saved = readFileSync(await download.path());
       expect(saved.equals(bytes)).toBe(true);
 
       mkdirSync(OUTPUT_DIR, { recursive: true });
@@ -176,17 +206,19 @@ describe('web client (Chromium)', () => {
       // B makes a group with A and writes 40 messages through the REST API.
       const b = await login(svc.url, bobName);
       const aliceId = (await login(svc.url, aliceName)).id;
-      const group = await request(svc.url)
-        .post('/api/chats')
-        .set(b.auth)
-        .send({ type: 'group', title: 'History club', memberIds: [aliceId] });
-      expect({ status: group.status, body: group.body }).toMatchObject({ status: 201 });
+      const group = answer<{ id: string }>(
+        await request(svc.url)
+          .post('/api/chats')
+          .set(b.auth)
+          .send({ type: 'group', title: 'History club', memberIds: [aliceId] }),
+      );
+      expect(group).toMatchObject({ status: 201 });
       for (let i = 1; i <= 40; i++) {
         const res = await request(svc.url)
           .post(`/api/chats/${group.body.id}/messages`)
           .set(b.auth)
           .send({ clientId: randomUUID(), text: `history ${String(i).padStart(2, '0')}` });
-        expect({ status: res.status, body: res.body }).toMatchObject({ status: 201 });
+        expect(answer(res)).toMatchObject({ status: 201 });
       }
       const item = a.locator(`.chat-item[data-chat-id="${group.body.id}"]`);
       await expectText(item.locator('.badge'), '41 unread'); // the 40 and the group's creation
@@ -198,20 +230,20 @@ describe('web client (Chromium)', () => {
       // (Without that, the old first message would end up 15 messages further down.)
       const firstSeq = await a.getAttribute('#messages li.msg >> nth=0', 'data-seq');
       const scroller = a.locator('#messages-scroll');
-      await scroller.evaluate((el: any) => (el.scrollTop = 0));
+      await scroller.evaluate((el: PageElement) => (el.scrollTop = 0));
       await expectCount(a.locator('#messages li.msg'), 30);
       const offset = await a
         .locator(`#messages li[data-seq="${firstSeq}"]`)
-        .evaluate((el: any) => el.getBoundingClientRect().top - el.closest('#messages-scroll').getBoundingClientRect().top);
+        .evaluate((el: PageElement) => el.getBoundingClientRect().top - el.closest('#messages-scroll').getBoundingClientRect().top);
       expect(offset).toBeGreaterThanOrEqual(0);
       expect(offset).toBeLessThan(80);
-      expect(await scroller.evaluate((el: any) => el.scrollTop)).toBeGreaterThan(300);
+      expect(await scroller.evaluate((el: PageElement) => el.scrollTop)).toBeGreaterThan(300);
 
       // Keep scrolling up until the beginning: the first message and the group's creation.
       await a.waitForFunction(
         () => {
-          const d = (globalThis as any).document;
-          d.querySelector('#messages-scroll').scrollTop = 0;
+          const d = (globalThis as unknown as PageGlobals).document;
+          d.querySelector('#messages-scroll')!.scrollTop = 0;
           return d.querySelector('#messages li[data-seq="1"]') !== null;
         },
         null,
@@ -221,6 +253,57 @@ describe('web client (Chromium)', () => {
       await expectCount(a.locator('#messages li.msg.system').first(), 1);
       await expectText(a.locator('#history-status'), 'This is the beginning of the conversation.');
       expect(await a.locator('#messages li.msg').count()).toBe(41);
+    },
+    STEP,
+  );
+
+  it(
+    'shows the ticks the server computes: in a group, delivered and read only once every other member is',
+    async () => {
+      const a = alice.page;
+      const [carol, dave] = [await registerUser(svc.url), await registerUser(svc.url)];
+      const group = answer<{ id: string }>(
+        await request(svc.url)
+          .post('/api/chats')
+          .set((await login(svc.url, aliceName)).auth)
+          .send({ type: 'group', title: 'Tick club', memberIds: [carol.id, dave.id] }),
+      );
+      expect(group).toMatchObject({ status: 201 });
+      const chatId = group.body.id;
+      await a.click(`.chat-item[data-chat-id="${chatId}"]`);
+      await a.fill('#message-input', 'Who has seen this?');
+      await a.press('#message-input', 'Enter');
+      const tick = lastMessage(a, 'own').locator('.ticks');
+      await expectAttribute(tick, 'data-status', 'sent');
+      const seq = Number(await lastMessage(a, 'own').getAttribute('data-seq'));
+      // Every tick the message and its chat-list entry show from now on, in order.
+      await a.evaluate(
+        ({ chatId, seq }) => {
+          const g = globalThis as unknown as PageGlobals & { shownTicks: { message: string[]; list: string[] } };
+          const shown = (g.shownTicks = { message: [], list: [] });
+          const note = (into: string[], value: string | null | undefined) => value && into.at(-1) !== value && into.push(value);
+          const look = () => {
+            note(shown.message, g.document.querySelector(`#messages li[data-seq="${seq}"] .ticks`)?.getAttribute('data-status'));
+            note(shown.list, g.document.querySelector(`.chat-item[data-chat-id="${chatId}"] .ticks`)?.getAttribute('class'));
+          };
+          new g.MutationObserver(look).observe(g.document.querySelector('#app-view'), { subtree: true, childList: true, attributes: true });
+          look();
+        },
+        { chatId, seq },
+      );
+      const cursor = async (user: typeof carol, type: 'delivered' | 'read') => {
+        const res = await request(svc.url).post(`/api/chats/${chatId}/${type}`).set(user.auth).send({ seq });
+        expect(res.status).toBe(204);
+      };
+      // Carol reading is not enough: Dave has not even got it. Then Dave gets it, then reads it.
+      await cursor(carol, 'read');
+      await cursor(dave, 'delivered');
+      await expectAttribute(tick, 'data-status', 'delivered');
+      await cursor(dave, 'read');
+      await expectAttribute(tick, 'data-status', 'read');
+      await expectAttribute(a.locator(`.chat-item[data-chat-id="${chatId}"] .ticks`), 'class', 'ticks read');
+      const shown = await a.evaluate(() => (globalThis as unknown as { shownTicks: { message: string[]; list: string[] } }).shownTicks);
+      expect(shown).toEqual({ message: ['sent', 'delivered', 'read'], list: ['ticks sent', 'ticks delivered', 'ticks read'] });
     },
     STEP,
   );
@@ -310,7 +393,7 @@ describe('web client (Chromium)', () => {
 
       await a.click('#logout-btn');
       await a.waitForSelector('#auth-view:not([hidden])');
-      expect(await a.evaluate(() => (globalThis as any).localStorage.getItem('chat.session'))).toBeNull();
+      expect(await a.evaluate(() => (globalThis as unknown as PageGlobals).localStorage.getItem('chat.session'))).toBeNull();
       await a.fill('#auth-username', aliceName);
       await a.fill('#auth-password', 'wrong password');
       await a.click('#auth-submit');
@@ -328,16 +411,18 @@ describe('web client (Chromium)', () => {
     'after a 401, refreshes the token once and retries; the refresh token rotates',
     async () => {
       const a = alice.page;
-      const before = await a.evaluate(() => JSON.parse((globalThis as any).localStorage.getItem('chat.session')));
+      const stored = () => (globalThis as unknown as PageGlobals).localStorage.getItem('chat.session');
+      const before = JSON.parse((await a.evaluate(stored))!) as StoredSession;
       await a.evaluate(
-        (s: any) => (globalThis as any).localStorage.setItem('chat.session', JSON.stringify({ ...s, accessToken: 'expired' })),
+        (s: StoredSession) =>
+          (globalThis as unknown as PageGlobals).localStorage.setItem('chat.session', JSON.stringify({ ...s, accessToken: 'expired' })),
         before,
       );
       await a.click('#new-direct-btn');
       await a.fill('#direct-search', bobName);
       await a.waitForSelector(`#direct-results button[data-username="${bobName}"]`);
       await a.keyboard.press('Escape');
-      const after = await a.evaluate(() => JSON.parse((globalThis as any).localStorage.getItem('chat.session')));
+      const after = JSON.parse((await a.evaluate(stored))!) as StoredSession;
       expect(after.accessToken).not.toBe('expired');
       expect(after.refreshToken).not.toBe(before.refreshToken);
       expect(
@@ -367,7 +452,7 @@ describe('web client (Chromium)', () => {
           .post(`/api/chats/${directChatId}/messages`)
           .set(b.auth)
           .send({ clientId: randomUUID(), text: 'sent while you were away' });
-        expect({ status: res.status, body: res.body }).toMatchObject({ status: 201 });
+        expect(answer(res)).toMatchObject({ status: 201 });
         restarted = await spawnService({ DATABASE_URL: svc.databaseUrl }, svc.port);
       } finally {
         await other.stop();
@@ -388,4 +473,66 @@ describe('web client (Chromium)', () => {
     expect(alice.problems).toEqual([]);
     expect(bob.problems).toEqual([]);
   });
+});
+
+describe('web client against a service with small history pages', () => {
+  // The client names no page size: it takes the server's default and follows `hasMore`, so a
+  // HISTORY_PAGE_MAX below what a client might guess (15 to open a chat, 100 to catch up) is fine.
+  const env = { HISTORY_PAGE_SIZE: '4', HISTORY_PAGE_MAX: '5' };
+  let svc: TestService;
+  let browser: Browser;
+  let carol: ClientTab;
+  const rejected: string[] = [];
+
+  beforeAll(async () => {
+    svc = await startTestService(env);
+    browser = await launchBrowser();
+    carol = await openClient(browser, svc.url);
+    carol.page.on('response', (r) => {
+      if (r.url().includes('/api/') && r.status() >= 400 && r.status() !== 401) rejected.push(`${r.status()} ${r.url()}`);
+    });
+  }, STEP);
+
+  afterAll(async () => {
+    await browser?.close();
+    await svc?.close();
+  });
+
+  it(
+    'opens a chat and closes a gap of missed messages page by page',
+    async () => {
+      const c = carol.page;
+      const carolName = uniqueName('carol');
+      await registerInUi(c, carolName);
+      const dave = await registerUser(svc.url);
+      const carolId = (await login(svc.url, carolName)).id;
+      const chat = answer<{ id: string }>(
+        await request(svc.url).post('/api/chats').set(dave.auth).send({ type: 'direct', userId: carolId }),
+      );
+      expect(chat).toMatchObject({ status: 201 });
+      const chatId = chat.body.id;
+      const say = (url: string, text: string) =>
+        request(url).post(`/api/chats/${chatId}/messages`).set(dave.auth).send({ clientId: randomUUID(), text });
+      for (let i = 1; i <= 6; i++) expect((await say(svc.url, `before ${i}`)).status).toBe(201);
+      await c.click(`.chat-item[data-chat-id="${chatId}"]`);
+      await expectText(lastMessage(c, 'other').locator('.text'), 'before 6');
+
+      // Eleven messages through a second instance without Redis: Carol's socket hears of none of them.
+      const other = await spawnService({ DATABASE_URL: svc.databaseUrl, ...env });
+      try {
+        for (let i = 1; i <= 11; i++) expect((await say(other.url, `missed ${String(i).padStart(2, '0')}`)).status).toBe(201);
+      } finally {
+        await other.stop();
+      }
+      // The next one arrives live; the gap before it is fetched `after` the newest held, three pages.
+      expect((await say(svc.url, 'after the gap')).status).toBe(201);
+      await expectText(lastMessage(c, 'other').locator('.text'), 'after the gap');
+      const texts = await c.locator('#messages li.msg.other .text').allTextContents();
+      const missed = Array.from({ length: 11 }, (_, i) => `missed ${String(i + 1).padStart(2, '0')}`);
+      expect(texts.slice(-12)).toEqual([...missed, 'after the gap']);
+      expect(rejected).toEqual([]);
+      expect(carol.problems).toEqual([]);
+    },
+    STEP,
+  );
 });

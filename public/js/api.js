@@ -53,7 +53,7 @@ window.addEventListener('storage', (e) => {
 /** Seconds since the epoch at which a JWT expires, or null. */
 function expiry(token) {
   try {
-    const payload = JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
+    const payload = JSON.parse(window.atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
     return typeof payload.exp === 'number' ? payload.exp : null;
   } catch {
     return null;

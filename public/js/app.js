@@ -1,7 +1,7 @@
 // Entry point: shows the log-in form or the app, and follows the session (also across tabs).
 import { api, getSession, logout, onSessionChange } from './api.js';
 import { $, fillIcons } from './dom.js';
-import * as store from './store.js';
+import { startSession, stopSession } from './session.js';
 import { initAuthView, showAuthView } from './views/auth.js';
 import { focusComposer, initChatView } from './views/chat.js';
 import { initChatList } from './views/chat-list.js';
@@ -11,7 +11,7 @@ let currentUserId = null;
 
 async function enter(session) {
   if (currentUserId === session.user.id) return;
-  if (currentUserId) store.stop(); // another account logged in from another tab
+  if (currentUserId) stopSession(); // another account logged in from another tab
   currentUserId = session.user.id;
   $('#auth-view').hidden = true;
   $('#app-view').hidden = false;
@@ -22,12 +22,12 @@ async function enter(session) {
     // the stored profile will do; a dead session logs out through onSessionChange
   }
   if (currentUserId !== me.id) return;
-  store.start(me);
+  startSession(me);
 }
 
 function leave() {
   currentUserId = null;
-  store.stop();
+  stopSession();
   showAuthView();
 }
 
@@ -44,7 +44,7 @@ initDialogs();
 $('#logout-btn').addEventListener('click', () => logout());
 // Opening a chat from the list moves focus to the composer (not on phones: no keyboard popping up).
 $('#chat-list').addEventListener('click', (e) => {
-  if (e.target.closest('.chat-item') && matchMedia('(min-width: 720px)').matches) focusComposer();
+  if (e.target.closest('.chat-item') && window.matchMedia('(min-width: 720px)').matches) focusComposer();
 });
 onSessionChange(follow);
 follow(getSession());

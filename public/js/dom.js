@@ -22,7 +22,7 @@ export function h(tag, props = {}, ...children) {
 function append(el, children) {
   for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    el.append(child instanceof window.Node ? child : document.createTextNode(String(child)));
   }
 }
 

@@ -1,15 +1,23 @@
+// @ts-check
 // The socket.io connection: the current access token on every (re)connect, a token refresh when the
 // server answers `unauthorized`, acknowledgements as promises. socket.io reconnects by itself.
 import { ApiError, getSession, refreshTokens } from './api.js';
 
+/** @typedef {import('./wire.js').ServerEventHandlers} ServerEventHandlers */
+/** @typedef {import('./wire.js').ConnectionStatus} ConnectionStatus */
+/** @typedef {import('./wire.js').ClientSocket} ClientSocket */
+
 const CLIENT_URL = '/vendor/socket.io/socket.io.esm.min.js';
 
 /**
- * Connects and calls handlers[event](payload) for the server's events, and
- * onStatus('connecting' | 'online' | 'offline' | 'unavailable', { reconnected }).
- * Resolves with { call, emit, connected(), close() } (or null when socket.io is unavailable).
+ * Connects and calls handlers[event](payload) for the server's events, and onStatus on every change
+ * of the connection.
+ * @param {ServerEventHandlers} handlers
+ * @param {(status: ConnectionStatus, info?: { reconnected: boolean }) => void} onStatus
+ * @returns {Promise<ClientSocket | null>} null when socket.io's client is unavailable
  */
 export async function connectSocket(handlers, onStatus) {
+  /** @type {typeof import('socket.io-client').io} */
   let io;
   try {
     ({ io } = await import(CLIENT_URL));
@@ -60,19 +68,18 @@ export async function connectSocket(handlers, onStatus) {
     retryLater();
   }
 
-  return {
+  /** @type {ClientSocket} */
+  const client = {
     connected: () => socket.connected,
-    /** Emits with an acknowledgement: resolves with `data`, rejects with an ApiError. */
     call(event, payload, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
-        socket.timeout(timeoutMs).emit(event, payload, (err, res) => {
+        socket.timeout(timeoutMs).emit(event, payload, (/** @type {Error | null} */ err, /** @type {any} */ res) => {
           if (err) reject(new ApiError(0, { code: 'TIMEOUT', message: 'No answer from the server' }));
           else if (res?.ok) resolve(res.data);
           else reject(new ApiError(res?.error?.statusCode ?? 0, res?.error));
         });
       });
     },
-    /** Fire and forget (typing): dropped while disconnected rather than buffered. */
     emit(event, payload) {
       if (socket.connected) socket.emit(event, payload, () => {});
     },
@@ -82,4 +89,5 @@ export async function connectSocket(handlers, onStatus) {
       socket.disconnect();
     },
   };
+  return client;
 }

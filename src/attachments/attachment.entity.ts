@@ -1,3 +1,4 @@
+import { AttachmentDto } from './dto/attachment.dto';
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 @Entity('attachments')
@@ -40,4 +41,9 @@ export class Attachment {
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
+}
+
+/** The contract's Attachment. */
+export function toAttachmentDto(a: Attachment): AttachmentDto {
+  return { id: a.id, filename: a.filename, mimeType: a.mimeType, size: a.size, sha256: a.sha256, createdAt: a.createdAt.toISOString() };
 }

@@ -1,8 +1,6 @@
 import { Module } from '@nestjs/common';
 import { join } from 'node:path';
-import { ChatsModule } from '../chats/chats.module';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { MessagesStoreModule } from '../messages/messages-store.module';
 import { AttachmentsCleanupService } from './attachments-cleanup.service';
 import { AttachmentsController } from './attachments.controller';
 import { AttachmentsRepository } from './attachments.repository';
@@ -11,7 +9,6 @@ import { ATTACHMENT_STORAGE } from './storage/attachment-storage';
 import { FilesystemAttachmentStorage } from './storage/filesystem-storage';
 
 @Module({
-  imports: [ChatsModule, MessagesStoreModule],
   controllers: [AttachmentsController],
   providers: [
     AttachmentsRepository,

@@ -1,21 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
-import { Message } from '../messages/message.entity';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { entityFromRow } from '../common/raw-rows';
+import { memberJoin, visibleTo } from '../common/visibility';
 import { Attachment } from './attachment.entity';
 
 export type NewAttachment = Pick<Attachment, 'uploaderId' | 'filename' | 'mimeType' | 'size' | 'sha256' | 'storageKey'>;
 
-/**
- * `:viewerId` may see message `m`: a member of its chat, after their dialog cut-off, not deleted
- * for them, and the message not deleted for everyone.
- */
+/** `:viewerId` sees a message carrying attachment `a`: the one visibility rule, content form, across chats. */
 const CARRIED_BY_VISIBLE_MESSAGE = `EXISTS (
   SELECT 1 FROM message_attachments ma
-    JOIN messages m ON m.id = ma.message_id AND m.deleted_at IS NULL
-    JOIN chat_members cm ON cm.chat_id = m.chat_id AND cm.user_id = :viewerId AND m.seq > cm.cleared_seq
-   WHERE ma.attachment_id = a.id
-     AND NOT EXISTS (SELECT 1 FROM message_hides h WHERE h.user_id = :viewerId AND h.chat_id = m.chat_id AND h.seq = m.seq))`;
+    JOIN messages m ON m.id = ma.message_id
+    ${memberJoin('m', 'cm', ':viewerId')}
+   WHERE ma.attachment_id = a.id AND ${visibleTo('m', { userId: ':viewerId', clearedSeq: 'cm.cleared_seq' }, { content: true })})`;
 
 @Injectable()
 export class AttachmentsRepository {
@@ -41,25 +38,23 @@ export class AttachmentsRepository {
   }
 
   /** Flags the uploader's attachment as deleted; false when it is unknown, someone else's or already deleted. */
-  async markDeleted(manager: EntityManager, id: string, uploaderId: string): Promise<boolean> {
-    // For UPDATE … RETURNING, TypeORM's query() answers [rows, affectedCount].
-    const [rows]: [Array<{ id: string }>, number] = await manager.query(
-      `UPDATE attachments SET deleted_at = now() WHERE id = $1 AND uploader_id = $2 AND deleted_at IS NULL RETURNING id`,
-      [id, uploaderId],
-    );
-    return rows.length > 0;
+  async markDeleted(id: string, uploaderId: string): Promise<boolean> {
+    const result = await this.dataSource
+      .getRepository(Attachment)
+      .update({ id, uploaderId, deletedAt: IsNull() }, { deletedAt: () => 'now()' });
+    return (result.affected ?? 0) > 0;
   }
 
-  /** The messages (not deleted for everyone) that carry the attachment: the original and its forwards. */
-  findCarryingMessages(manager: EntityManager, attachmentId: string): Promise<Message[]> {
-    return manager
-      .getRepository(Message)
-      .createQueryBuilder('m')
-      .innerJoin('message_attachments', 'ma', 'ma.message_id = m.id')
-      .where('ma.attachment_id = :attachmentId AND m.deleted_at IS NULL', { attachmentId })
-      .orderBy('m.chat_id')
-      .addOrderBy('m.seq')
-      .getMany();
+  /** Marks these of the uploader's attachments used, unless already used or deleted; returns those it marked. */
+  async claimUnused(manager: EntityManager, uploaderId: string, ids: string[]): Promise<Attachment[]> {
+    const result = await manager
+      .createQueryBuilder()
+      .update(Attachment)
+      .set({ usedAt: () => 'now()' })
+      .where('id = ANY(:ids) AND uploader_id = :uploaderId AND used_at IS NULL AND deleted_at IS NULL', { ids, uploaderId })
+      .returning('*')
+      .execute();
+    return (result.raw as Array<Record<string, unknown>>).map((r) => entityFromRow(manager, Attachment, r));
   }
 
   /**

@@ -1,25 +1,24 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 import { Readable, pipeline } from 'node:stream';
-import { ChatsRepository } from '../chats/chats.repository';
+import fresh from 'fresh';
 import { AppException, ErrorBody } from '../common/app.exception';
 import { AuthUser } from '../common/current-user';
 import { RateLimit, TokenBucketLimiter } from '../common/rate-limit';
-import { EVENTS, MessageEvent } from '../common/events';
+import { EventBus } from '../common/event-bus';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { Message } from '../messages/message.entity';
-import { MessageViewsService } from '../messages/message-views.service';
-import { Attachment } from './attachment.entity';
 import { AttachmentsRepository } from './attachments.repository';
 import { AttachmentDto } from './dto/attachment.dto';
+import { toAttachmentDto } from './attachment.entity';
+import './attachment.events';
+import { EntityManager } from 'typeorm';
 import { contentDisposition, sanitizeFilename } from './filename';
 import type { IncomingFile } from './multipart';
-import { etagMatches, parseRange } from './range';
+import { requestedRange } from './byte-range';
 import { ATTACHMENT_STORAGE, AttachmentStorage, StoredObjectMissing } from './storage/attachment-storage';
 import { UploadInspector } from './upload-inspector';
 
-export const attachmentNotFound = () => AppException.notFound('ATTACHMENT_NOT_FOUND', 'attachment not found');
+export const attachmentNotFound = () => new AppException('ATTACHMENT_NOT_FOUND', 'attachment not found');
 
 /** An upload's bytes in storage, not yet registered. */
 export interface StoredUpload {
@@ -53,10 +52,6 @@ export interface DownloadAnswer {
   error?: ErrorBody;
 }
 
-export function toAttachmentDto(a: Attachment): AttachmentDto {
-  return { id: a.id, filename: a.filename, mimeType: a.mimeType, size: a.size, sha256: a.sha256, createdAt: a.createdAt.toISOString() };
-}
-
 @Injectable()
 export class AttachmentsService {
   private readonly logger = new Logger('Attachments');
@@ -64,9 +59,7 @@ export class AttachmentsService {
   constructor(
     private readonly attachments: AttachmentsRepository,
     @Inject(ATTACHMENT_STORAGE) private readonly storage: AttachmentStorage,
-    private readonly views: MessageViewsService,
-    private readonly chatsRepository: ChatsRepository,
-    private readonly events: EventEmitter2,
+    private readonly events: EventBus,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -125,15 +118,15 @@ export class AttachmentsService {
       'Cache-Control': 'private, no-cache',
       'X-Content-Type-Options': 'nosniff',
     };
-    if (etagMatches(req.ifNoneMatch, etag)) return { status: 304, headers };
+    if (fresh({ 'if-none-match': req.ifNoneMatch }, { etag })) return { status: 304, headers };
 
     headers['Accept-Ranges'] = 'bytes';
     // If-Range: the range applies only to this exact version, else the whole file is sent.
     const rangeApplies = req.ifRange === undefined || req.ifRange.trim() === etag;
-    const wanted = parseRange(rangeApplies ? req.range : undefined, attachment.size);
+    const wanted = requestedRange(rangeApplies ? req.range : undefined, attachment.size);
     if (wanted.kind === 'unsatisfiable') {
       headers['Content-Range'] = `bytes */${attachment.size}`;
-      const error = new AppException(416, 'RANGE_NOT_SATISFIABLE', `the range is outside the file (${attachment.size} bytes)`);
+      const error = new AppException('RANGE_NOT_SATISFIABLE', `the range is outside the file (${attachment.size} bytes)`);
       return { status: 416, headers, error: error.toBody() };
     }
 
@@ -157,32 +150,25 @@ export class AttachmentsService {
   }
 
   /**
-   * The uploader removes an attachment: flagged deleted (the bytes go with the next clean-up), and
-   * every message carrying it is announced again without it, after the commit.
+   * Puts the uploader's own unused uploads on a message being stored, in the caller's transaction
+   * (the row locks order it against a concurrent delete or expiry). Returns them in the order given,
+   * or null (the caller rolls back) when any id is unknown, someone else's or already used.
    */
-  async delete(caller: AuthUser, id: string): Promise<void> {
-    const messages = await this.attachments.transaction(async (manager) => {
-      if (!(await this.attachments.markDeleted(manager, id, caller.userId))) throw attachmentNotFound();
-      return this.attachments.findCarryingMessages(manager, id);
-    });
-    await this.announceUpdated(messages, caller);
+  async claimUploads(manager: EntityManager, uploaderId: string, attachmentIds: string[]): Promise<AttachmentDto[] | null> {
+    if (!attachmentIds.length) return [];
+    const claimed = await this.attachments.claimUnused(manager, uploaderId, attachmentIds);
+    if (claimed.length !== attachmentIds.length) return null;
+    const byId = new Map(claimed.map((a) => [a.id, toAttachmentDto(a)]));
+    return attachmentIds.map((id) => byId.get(id)!);
   }
 
-  private async announceUpdated(messages: Message[], caller: AuthUser): Promise<void> {
-    if (!messages.length) return;
-    const bySender = new Map<string, Message[]>();
-    for (const m of messages) bySender.set(m.senderId, [...(bySender.get(m.senderId) ?? []), m]);
-    const members = new Map<string, string[]>();
-    for (const chatId of new Set(messages.map((m) => m.chatId))) members.set(chatId, await this.chatsRepository.memberIds(chatId));
-    for (const [senderId, own] of bySender) {
-      // The message as its sender sees it (status set), as every MessageEvent carries it.
-      for (const dto of await this.views.present(own, senderId)) {
-        this.events.emit(EVENTS.messageUpdated, {
-          message: dto,
-          recipientIds: members.get(dto.chatId) ?? [],
-          originSocketId: caller.socketId,
-        } satisfies MessageEvent);
-      }
-    }
+  /**
+   * The uploader removes an attachment: flagged deleted (the bytes go with the next clean-up). After
+   * the commit, `attachment.deleted` tells the messages module, which announces again every message
+   * that carried it.
+   */
+  async delete(caller: AuthUser, id: string): Promise<void> {
+    if (!(await this.attachments.markDeleted(id, caller.userId))) throw attachmentNotFound();
+    this.events.emit('attachment.deleted', { attachmentId: id, originSocketId: caller.socketId });
   }
 }

@@ -1,3 +1,4 @@
+import { parse } from 'content-disposition';
 import { contentDisposition, DEFAULT_FILENAME, FILENAME_MAX, sanitizeFilename } from './filename';
 
 describe('sanitizeFilename', () => {
@@ -37,5 +38,10 @@ describe('contentDisposition', () => {
     const value = contentDisposition('a"; filename=evil.exe\r\nX-Injected: 1');
     expect(value).not.toMatch(/[\r\n]/);
     expect(value).toMatch(/^attachment; filename="[^"]*"; filename\*=UTF-8''[A-Za-z0-9!#$&+\-.^_`|~%]*$/);
+  });
+
+  it.each(['report.pdf', 'Отчёт "Q1" 100%.pdf', "it's (1) *draft*.txt", 'Привет 🚀.txt'])('parses back to the exact name: %j', (name) => {
+    const { type, parameters } = parse(contentDisposition(name));
+    expect([type, parameters.filename]).toEqual(['attachment', name]);
   });
 });

@@ -1,3 +1,5 @@
+import { encodeExtended } from 'content-disposition';
+
 /** The original file name is metadata only (storage keys never derive from it): made safe here. */
 
 export const FILENAME_MAX = 200;
@@ -5,6 +7,7 @@ export const DEFAULT_FILENAME = 'file';
 
 // C0/C1 controls, DEL, and the invisible formatting characters that can disguise an extension
 // (bidi overrides and isolates, zero-width characters, BOM).
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/gu;
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
@@ -32,17 +35,14 @@ export function sanitizeFilename(raw: string | undefined | null): string {
   return name || DEFAULT_FILENAME;
 }
 
-/** RFC 8187 `value-chars`: everything outside attr-char is percent-encoded as UTF-8. */
-function encodeRfc8187(value: string): string {
-  return encodeURIComponent(value).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
 /**
- * `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<exact name>`. The fallback keeps
- * printable ASCII only, without quotes, backslashes or percent signs (some clients decode those).
+ * `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<exact name>`, the RFC 8187 part
+ * encoded by content-disposition. Its `create` is not used: for a plain ASCII name it sends a bare
+ * `filename=name` without `filename*`, and this header has always carried both, quoted. The fallback
+ * keeps printable ASCII only, without quotes, backslashes or percent signs (some clients decode those).
  */
 export function contentDisposition(filename: string): string {
   const name = sanitizeFilename(filename);
   const fallback = name.replace(/[^\x20-\x7e]|["\\%]/g, '_');
-  return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeRfc8187(name)}`;
+  return `attachment; filename="${fallback}"; filename*=${encodeExtended(name)}`;
 }

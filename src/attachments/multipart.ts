@@ -55,7 +55,7 @@ export function receiveSingleFile<T>(
     let formDone = false;
     let failed = false;
 
-    const fail = (err: unknown) => {
+    const fail = (err: Error) => {
       if (failed) return;
       failed = true;
       req.unpipe(form);
@@ -72,7 +72,7 @@ export function receiveSingleFile<T>(
           discard(handled)
             .catch(() => undefined)
             .then(() => reject(err)),
-        (workErr) => reject(workErr instanceof AppException ? workErr : err),
+        (workErr: unknown) => reject(workErr instanceof AppException ? workErr : err),
       );
     };
     const finishIfDone = () => {
@@ -97,7 +97,8 @@ export function receiveSingleFile<T>(
           result = { value };
           finishIfDone();
         },
-        (err) => fail(err),
+        // What `handle` rejects with is an Error (the storage's, the inspector's 413).
+        (err: unknown) => fail(err as Error),
       );
     });
     form.on('close', () => {

@@ -1,10 +1,10 @@
 import { createHash, Hash } from 'node:crypto';
 import { Transform, TransformCallback } from 'node:stream';
 import { AppException } from '../common/app.exception';
-import { SNIFF_BYTES, sniffMime } from './mime-sniff';
+import { detectMime, MIME_SAMPLE_BYTES, OCTET_STREAM } from './mime-type';
 
 export const attachmentTooLarge = (maxBytes: number) =>
-  new AppException(413, 'ATTACHMENT_TOO_LARGE', `an attachment may be at most ${maxBytes} bytes`);
+  new AppException('ATTACHMENT_TOO_LARGE', `an attachment may be at most ${maxBytes} bytes`);
 
 /**
  * Sits between the upload and the storage: passes the bytes through while it counts them, hashes
@@ -15,6 +15,7 @@ export class UploadInspector extends Transform {
   private readonly hash: Hash = createHash('sha256');
   private head = Buffer.alloc(0);
   private bytes = 0;
+  private mimeType = OCTET_STREAM;
 
   constructor(private readonly maxBytes: number) {
     super();
@@ -26,13 +27,23 @@ export class UploadInspector extends Transform {
       callback(attachmentTooLarge(this.maxBytes));
       return;
     }
-    if (this.head.length < SNIFF_BYTES) this.head = Buffer.concat([this.head, chunk.subarray(0, SNIFF_BYTES - this.head.length)]);
+    if (this.head.length < MIME_SAMPLE_BYTES) {
+      this.head = Buffer.concat([this.head, chunk.subarray(0, MIME_SAMPLE_BYTES - this.head.length)]);
+    }
     this.hash.update(chunk);
     callback(null, chunk);
   }
 
+  /** Detection is asynchronous: the stream ends (and the storage write completes) only after it. */
+  override _flush(callback: TransformCallback): void {
+    void detectMime(this.head).then((mimeType) => {
+      this.mimeType = mimeType;
+      callback();
+    });
+  }
+
   /** Valid once the stream has ended. */
   result(): { size: number; sha256: string; mimeType: string } {
-    return { size: this.bytes, sha256: this.hash.digest('hex'), mimeType: sniffMime(this.head) };
+    return { size: this.bytes, sha256: this.hash.digest('hex'), mimeType: this.mimeType };
   }
 }

@@ -1,8 +1,8 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ThrottlerGuard } from '@nestjs/throttler';
 import { ApiErrors } from '../common/api-errors';
 import { AuthUser, CurrentUser, Public } from '../common/current-user';
+import { AuthRateLimitGuard } from './auth-rate-limit.guard';
 import { AuthService } from './auth.service';
 import { AuthResponseDto, LoginDto, RefreshDto, RegisterDto } from './dto/auth.dto';
 
@@ -12,7 +12,7 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Public()
-  @UseGuards(ThrottlerGuard)
+  @UseGuards(AuthRateLimitGuard)
   @Post('register')
   @ApiOperation({ summary: 'Create an account and a first session' })
   @ApiCreatedResponse({ type: AuthResponseDto })
@@ -22,7 +22,7 @@ export class AuthController {
   }
 
   @Public()
-  @UseGuards(ThrottlerGuard)
+  @UseGuards(AuthRateLimitGuard)
   @Post('login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Start a session (a device)' })

@@ -1,18 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import * as argon2 from 'argon2';
 import { randomUUID } from 'node:crypto';
 import { AppException } from '../common/app.exception';
 import { AuthUser } from '../common/current-user';
-import { EVENTS, SessionEndedEvent } from '../common/events';
-import { toUserDto } from '../users/users.service';
+import { EventBus } from '../common/event-bus';
+import { SessionEndedEvent } from './session.events';
 import { User } from '../users/user.entity';
-import { UsersRepository } from '../users/users.repository';
+import { toUserDto, UsersService } from '../users/users.service';
 import { AuthResponseDto, LoginDto, RefreshDto, RegisterDto } from './dto/auth.dto';
 import { SessionsRepository } from './sessions.repository';
 import { TokensService, hashToken } from './tokens.service';
 
-const INVALID_CREDENTIALS = () => new AppException(401, 'INVALID_CREDENTIALS', 'wrong username or password');
+const INVALID_CREDENTIALS = () => new AppException('INVALID_CREDENTIALS', 'wrong username or password');
 
 @Injectable()
 export class AuthService {
@@ -20,25 +19,24 @@ export class AuthService {
   private readonly dummyHash = argon2.hash('dummy-password-for-timing', { type: argon2.argon2id });
 
   constructor(
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly sessions: SessionsRepository,
     private readonly tokens: TokensService,
-    private readonly events: EventEmitter2,
+    private readonly events: EventBus,
   ) {}
 
   async register(dto: RegisterDto): Promise<AuthResponseDto> {
     const passwordHash = await argon2.hash(dto.password, { type: argon2.argon2id });
-    const user = await this.users.insert({
+    const user = await this.users.createWithPassword({
       username: dto.username,
       displayName: dto.displayName ?? dto.username,
       passwordHash,
     });
-    if (!user) throw new AppException(409, 'USERNAME_TAKEN', 'this username is taken');
     return this.startSession(user);
   }
 
   async login(dto: LoginDto): Promise<AuthResponseDto> {
-    const user = await this.users.findWithPasswordByUsername(dto.username);
+    const user = await this.users.findCredentials(dto.username);
     const ok = await argon2.verify(user?.passwordHash ?? (await this.dummyHash), dto.password);
     if (!user || !ok) throw INVALID_CREDENTIALS();
     return this.startSession(user);
@@ -46,7 +44,7 @@ export class AuthService {
 
   async refresh(dto: RefreshDto): Promise<AuthResponseDto> {
     const [sessionId, secret] = dto.refreshToken.split('.');
-    const invalid = () => new AppException(401, 'UNAUTHORIZED', 'refresh token is invalid or expired');
+    const invalid = () => new AppException('UNAUTHORIZED', 'refresh token is invalid or expired');
     if (!sessionId || !secret || !/^[0-9a-f-]{36}$/i.test(sessionId)) throw invalid();
     const session = await this.sessions.findById(sessionId);
     if (!session || session.revokedAt || session.expiresAt < new Date()) throw invalid();
@@ -70,7 +68,7 @@ export class AuthService {
 
   private async endSession(session: AuthUser): Promise<void> {
     await this.sessions.revoke(session.sessionId);
-    this.events.emit(EVENTS.sessionEnded, { userId: session.userId, sessionId: session.sessionId } satisfies SessionEndedEvent);
+    this.events.emit('session.ended', { userId: session.userId, sessionId: session.sessionId } satisfies SessionEndedEvent);
   }
 
   private async startSession(user: User): Promise<AuthResponseDto> {

@@ -1,5 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiResponse } from '@nestjs/swagger';
+import { ALL_ERROR_CODES, ErrorCode } from './error-codes';
 
 export class FieldErrorDto {
   @ApiProperty() field: string;
@@ -8,7 +9,7 @@ export class FieldErrorDto {
 
 export class ErrorResponseDto {
   @ApiProperty({ example: 400 }) statusCode: number;
-  @ApiProperty({ example: 'VALIDATION_FAILED' }) code: string;
+  @ApiProperty({ enum: ALL_ERROR_CODES, enumName: 'ErrorCode', example: 'VALIDATION_FAILED' }) code: ErrorCode;
   @ApiProperty() message: string;
   @ApiProperty({ type: [FieldErrorDto], required: false }) details?: FieldErrorDto[];
 }

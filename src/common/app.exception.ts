@@ -1,3 +1,5 @@
+import { ERROR_CODES, ErrorCode } from './error-codes';
+
 export interface FieldError {
   field: string;
   message: string;
@@ -5,20 +7,22 @@ export interface FieldError {
 
 export interface ErrorBody {
   statusCode: number;
-  code: string;
+  code: ErrorCode;
   message: string;
   details?: FieldError[];
 }
 
-/** The one exception type of the project: carries the contract's status and stable `code`. */
+/** The one exception type of the project: made from a code of the ErrorCode table, which gives its status. */
 export class AppException extends Error {
+  readonly statusCode: number;
+
   constructor(
-    readonly statusCode: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly details?: FieldError[],
   ) {
     super(message);
+    this.statusCode = ERROR_CODES[code];
   }
 
   toBody(): ErrorBody {
@@ -28,18 +32,14 @@ export class AppException extends Error {
   }
 
   static validation(message: string, details: FieldError[] = []): AppException {
-    return new AppException(400, 'VALIDATION_FAILED', message, details);
-  }
-
-  static notFound(code: string, message: string): AppException {
-    return new AppException(404, code, message);
+    return new AppException('VALIDATION_FAILED', message, details);
   }
 
   static unauthorized(message = 'missing, invalid or expired token'): AppException {
-    return new AppException(401, 'UNAUTHORIZED', message);
+    return new AppException('UNAUTHORIZED', message);
   }
 
   static forbidden(message: string): AppException {
-    return new AppException(403, 'FORBIDDEN', message);
+    return new AppException('FORBIDDEN', message);
   }
 }

@@ -1,25 +1,10 @@
 import { HttpException } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { AppException } from './app.exception';
+import { genericCodeFor } from './error-codes';
 
 const DB_UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300']);
 const NET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
-
-const HTTP_CODES: Record<number, string> = {
-  400: 'VALIDATION_FAILED',
-  401: 'UNAUTHORIZED',
-  403: 'FORBIDDEN',
-  404: 'NOT_FOUND',
-  405: 'METHOD_NOT_ALLOWED',
-  406: 'NOT_ACCEPTABLE',
-  409: 'CONFLICT',
-  413: 'PAYLOAD_TOO_LARGE',
-  415: 'UNSUPPORTED_MEDIA_TYPE',
-  416: 'RANGE_NOT_SATISFIABLE',
-  422: 'UNPROCESSABLE',
-  429: 'RATE_LIMITED',
-  503: 'UNAVAILABLE',
-};
 
 function isDatabaseDown(err: unknown): boolean {
   const e = err as { code?: string; message?: string; driverError?: unknown } | null;
@@ -41,13 +26,11 @@ export function toAppException(err: unknown): { error: AppException; internal: b
   if (err instanceof HttpException) {
     const status = err.getStatus();
     const response = err.getResponse();
-    const message =
-      typeof response === 'object' && response && 'message' in response ? String((response as { message: unknown }).message) : err.message;
-    const code = HTTP_CODES[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST');
-    return { error: new AppException(status, code, status === 429 ? 'too many requests' : message), internal: status >= 500 };
+    const message = typeof response === 'object' && response && 'message' in response ? String(response.message) : err.message;
+    return { error: new AppException(genericCodeFor(status), message), internal: status >= 500 };
   }
   if (isDatabaseDown(err)) {
-    return { error: new AppException(503, 'UNAVAILABLE', 'the database is unavailable, try again shortly'), internal: false };
+    return { error: new AppException('UNAVAILABLE', 'the database is unavailable, try again shortly'), internal: false };
   }
   if (err instanceof QueryFailedError) {
     const code = (err.driverError as { code?: string } | undefined)?.code;
@@ -63,7 +46,7 @@ export function toAppException(err: unknown): { error: AppException; internal: b
   const status = Number(e?.status ?? e?.statusCode);
   if (Number.isInteger(status) && status >= 400 && status < 500) {
     const message = e?.type === 'entity.parse.failed' ? 'the request body is not valid JSON' : (e?.message ?? 'bad request');
-    return { error: new AppException(status, HTTP_CODES[status] ?? 'BAD_REQUEST', message), internal: false };
+    return { error: new AppException(genericCodeFor(status), message), internal: false };
   }
-  return { error: new AppException(500, 'INTERNAL_ERROR', 'internal error'), internal: true };
+  return { error: new AppException('INTERNAL_ERROR', 'internal error'), internal: true };
 }

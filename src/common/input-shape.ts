@@ -31,7 +31,7 @@ export function inputShapeProblem(input: unknown, maxDepth = MAX_INPUT_DEPTH): s
       continue;
     }
     for (const key of Object.keys(value)) {
-      if (FORBIDDEN_KEYS.has(key) || key.includes('\u0000')) return `the key "${key.replace(/\u0000/g, '\\0')}" is not allowed`;
+      if (FORBIDDEN_KEYS.has(key) || key.includes('\u0000')) return `the key "${key.replaceAll('\u0000', '\\0')}" is not allowed`;
       stack.push([(value as Record<string, unknown>)[key], depth + 1]);
     }
   }

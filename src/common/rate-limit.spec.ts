@@ -85,3 +85,28 @@ describe('RateLimit', () => {
     expect(build).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('RateLimit.consumeReporting', () => {
+  it('reports limit, remaining and reset on each answer, and Retry-After with the 429', () => {
+    let t = 1_000_000;
+    const limit = new RateLimit('attempts', () => TokenBucketLimiter.perMinute(2, () => t));
+    const answer = () => {
+      const headers: Record<string, string> = {};
+      try {
+        limit.consumeReporting('ip', (name, value) => (headers[name] = value));
+        return { headers };
+      } catch (err) {
+        return { headers, error: (err as AppException).toBody() };
+      }
+    };
+    expect(answer()).toEqual({ headers: { 'X-RateLimit-Limit': '2', 'X-RateLimit-Remaining': '1', 'X-RateLimit-Reset': '30' } });
+    expect(answer()).toEqual({ headers: { 'X-RateLimit-Limit': '2', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': '60' } });
+    t += 10_000;
+    expect(answer()).toEqual({
+      headers: { 'X-RateLimit-Limit': '2', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': '50', 'Retry-After': '20' },
+      error: { statusCode: 429, code: 'RATE_LIMITED', message: 'too many attempts; try again in 20 s' },
+    });
+    t += 20_000;
+    expect(answer().error).toBeUndefined();
+  });
+});

@@ -51,13 +51,24 @@ export class TokenBucketLimiter {
     const now = this.now();
     if (now - this.lastSweep >= SWEEP_EVERY_MS) this.sweep(now);
     const bucket = this.buckets.get(key);
-    const tokens = bucket ? Math.min(this.capacity, bucket.tokens + (now - bucket.at) * this.refillPerMs) : this.capacity;
+    const tokens = this.level(bucket, now);
     if (tokens < 1) {
       if (bucket) Object.assign(bucket, { tokens, at: now });
       return Math.ceil((1 - tokens) / this.refillPerMs);
     }
     this.buckets.set(key, { tokens: tokens - 1, at: now });
     return 0;
+  }
+
+  /** The bucket of `key` as it is now: whole tokens left, and ms until it is full again. */
+  state(key: string): { limit: number; remaining: number; fullInMs: number } {
+    const tokens = this.level(this.buckets.get(key), this.now());
+    const fullInMs = this.enabled ? Math.ceil((this.capacity - tokens) / this.refillPerMs) : 0;
+    return { limit: this.capacity, remaining: Math.floor(tokens), fullInMs };
+  }
+
+  private level(bucket: Bucket | undefined, now: number): number {
+    return bucket ? Math.min(this.capacity, bucket.tokens + (now - bucket.at) * this.refillPerMs) : this.capacity;
   }
 
   private sweep(now: number): void {
@@ -67,6 +78,9 @@ export class TokenBucketLimiter {
     }
   }
 }
+
+/** A wait in whole seconds, at least 1: what the message and Retry-After say. */
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 /**
  * One named limit, e.g. messages sent per user. The limiter is built on first use (so a service
@@ -82,11 +96,32 @@ export class RateLimit {
   ) {}
 
   consume(key: string): void {
-    this.limiter ??= this.build();
-    const waitMs = this.limiter.take(key);
+    const waitMs = this.take(key);
+    if (waitMs > 0) throw this.refusal(waitMs);
+  }
+
+  /**
+   * `consume` for an HTTP route that reports its limit: X-RateLimit-Limit, -Remaining and -Reset
+   * (seconds until the bucket is full) on every answer, and Retry-After (seconds) on a refusal.
+   */
+  consumeReporting(key: string, setHeader: (name: string, value: string) => void): void {
+    const waitMs = this.take(key);
+    const { limit, remaining, fullInMs } = this.limiter!.state(key);
+    setHeader('X-RateLimit-Limit', String(limit));
+    setHeader('X-RateLimit-Remaining', String(remaining));
+    setHeader('X-RateLimit-Reset', String(Math.ceil(fullInMs / 1000)));
     if (waitMs > 0) {
-      const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-      throw new AppException(429, 'RATE_LIMITED', `too many ${this.what}; try again in ${seconds} s`);
+      setHeader('Retry-After', String(seconds(waitMs)));
+      throw this.refusal(waitMs);
     }
+  }
+
+  private take(key: string): number {
+    this.limiter ??= this.build();
+    return this.limiter.take(key);
+  }
+
+  private refusal(waitMs: number): AppException {
+    return new AppException('RATE_LIMITED', `too many ${this.what}; try again in ${seconds(waitMs)} s`);
   }
 }

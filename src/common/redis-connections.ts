@@ -1,12 +1,12 @@
 import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
-import { createClient, RedisClientType } from 'redis';
+import { createClient, RedisClientType, RedisScripts } from 'redis';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 /** The Redis clients of this instance (when REDIS_URL is set): commands, and a pub/sub pair. */
 @Injectable()
 export class RedisConnections implements OnApplicationShutdown {
   private readonly logger = new Logger('Redis');
-  private readonly clients: RedisClientType[] = [];
+  private readonly clients: Array<Pick<RedisClientType, 'quit' | 'destroy'>> = [];
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
@@ -14,12 +14,13 @@ export class RedisConnections implements OnApplicationShutdown {
     return this.config.redisUrl !== null;
   }
 
-  /** A new connected client; reconnects by itself after an outage. */
-  async connect(name: string): Promise<RedisClientType> {
-    const client: RedisClientType = createClient({
+  /** A new connected client, with the Lua `scripts` given (node-redis loads them); reconnects by itself after an outage. */
+  async connect<S extends RedisScripts = Record<never, never>>(name: string, scripts?: S) {
+    const client = createClient({
       url: this.config.redisUrl!,
       socket: { reconnectStrategy: (retries) => Math.min(retries * 100, 2000), connectTimeout: 3000 },
       disableOfflineQueue: true,
+      scripts,
     });
     let lastError = '';
     client.on('error', (err: Error) => {

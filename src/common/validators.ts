@@ -3,7 +3,15 @@ import { ValidationOptions, registerDecorator } from 'class-validator';
 
 export function codePointLength(value: string): number {
   let n = 0;
-  for (const _ of value) n++;
+  // Counting code points without building an array ([...value].length allocates one per character).
+  for (let i = 0; i < value.length; i++) {
+    const unit = value.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < value.length) {
+      const next = value.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+    }
+    n++;
+  }
   return n;
 }
 
@@ -27,5 +35,5 @@ export function CodePointLength(min: number, max: number, options?: ValidationOp
  * throws for `{ "valueOf": 1 }` and turned such input into a 500.
  */
 export function ToNumber(): PropertyDecorator {
-  return Transform(({ value }) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value));
+  return Transform(({ value }: { value: unknown }) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value));
 }

@@ -24,11 +24,12 @@ describe('loadConfig', () => {
   it('gives the contract defaults for an empty environment', () => {
     const config = loadConfig({});
     expect(config).toEqual<AppConfig>({
+      host: '0.0.0.0',
       port: 3000,
       databaseUrl: null,
       redisUrl: null,
       dataDir: './data',
-      jwtSecret: expect.stringMatching(/^[0-9a-f]{64}$/),
+      jwtSecret: expect.stringMatching(/^[0-9a-f]{64}$/) as string,
       jwtSecretGenerated: true,
       accessTokenTtlSeconds: 15 * 60,
       refreshTokenTtlSeconds: 30 * 86_400,
@@ -48,6 +49,7 @@ describe('loadConfig', () => {
       sendStatementsInFlight: 4,
       uploadRatePerMinute: 30,
       corsOrigins: true,
+      logLevel: 'info',
       production: false,
     });
   });
@@ -58,6 +60,7 @@ describe('loadConfig', () => {
 
   it('reads every variable', () => {
     const config = loadConfig({
+      HOST: '127.0.0.1',
       PORT: '8080',
       DATABASE_URL: 'postgres://u:p@db:5432/chat',
       REDIS_URL: 'redis://cache:6379',
@@ -81,9 +84,11 @@ describe('loadConfig', () => {
       SEND_STATEMENTS_IN_FLIGHT: '2',
       UPLOAD_RATE_PER_MINUTE: '3',
       CORS_ORIGINS: 'https://a.example, https://b.example',
+      LOG_LEVEL: 'debug',
       NODE_ENV: 'production',
     });
     expect(config).toEqual<AppConfig>({
+      host: '127.0.0.1',
       port: 8080,
       databaseUrl: 'postgres://u:p@db:5432/chat',
       redisUrl: 'redis://cache:6379',
@@ -108,6 +113,7 @@ describe('loadConfig', () => {
       sendStatementsInFlight: 2,
       uploadRatePerMinute: 3,
       corsOrigins: ['https://a.example', 'https://b.example'],
+      logLevel: 'debug',
       production: true,
     });
   });
@@ -120,8 +126,28 @@ describe('loadConfig', () => {
   });
 
   it('treats empty values as unset', () => {
-    const config = loadConfig({ PORT: '', DATABASE_URL: '', REDIS_URL: '', DATA_DIR: ' ', CORS_ORIGINS: '*' });
-    expect(config).toMatchObject({ port: 3000, databaseUrl: null, redisUrl: null, dataDir: './data', corsOrigins: true });
+    const config = loadConfig({ PORT: '', DATABASE_URL: '', REDIS_URL: '', DATA_DIR: ' ', CORS_ORIGINS: '*', HOST: ' ', LOG_LEVEL: '' });
+    expect(config).toMatchObject({
+      port: 3000,
+      databaseUrl: null,
+      redisUrl: null,
+      dataDir: './data',
+      corsOrigins: true,
+      host: '0.0.0.0',
+      logLevel: 'info',
+    });
+  });
+
+  it.each(['0.0.0.0', '::', '::1', '127.0.0.1', 'localhost', 'chat-1.internal.example', ' 10.0.0.7 '])('accepts HOST=%j', (raw) => {
+    expect(loadConfig({ HOST: raw }).host).toBe(raw.trim());
+  });
+
+  it.each(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])('accepts LOG_LEVEL=%j', (level) => {
+    expect(loadConfig({ LOG_LEVEL: level }).logLevel).toBe(level);
+  });
+
+  it('reads LOG_LEVEL regardless of case', () => {
+    expect(loadConfig({ LOG_LEVEL: ' WARN ' }).logLevel).toBe('warn');
   });
 
   it.each<[string, NodeJS.ProcessEnv]>([
@@ -151,6 +177,13 @@ describe('loadConfig', () => {
     ['REFRESH_TOKEN_TTL', { REFRESH_TOKEN_TTL: '0' }],
     ['JWT_SECRET', { JWT_SECRET: 'too-short' }],
     ['JWT_SECRET', { NODE_ENV: 'production' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }],
+    ['LOG_LEVEL', { LOG_LEVEL: '30' }],
+    ['HOST', { HOST: 'not a host' }],
+    ['HOST', { HOST: 'http://example.com' }],
+    ['HOST', { HOST: '999.1.1.1' }],
+    ['HOST', { HOST: '[::1]' }],
+    ['HOST', { HOST: '-bad.example' }],
   ])('refuses a bad %s (%j) with a message that names it', (variable, env) => {
     let error: unknown;
     try {

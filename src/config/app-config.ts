@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { LevelWithSilent } from 'pino';
+
+/** pino's levels, most severe first. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const satisfies readonly LevelWithSilent[];
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Every setting of the contract's configuration table, parsed and checked once at start. */
 export interface AppConfig {
+  /** The address to listen on: an IP address or a host name. */
+  host: string;
   port: number;
   databaseUrl: string | null;
   redisUrl: string | null;
@@ -30,6 +38,7 @@ export interface AppConfig {
   /** Text-send statements one instance runs at once; sends arriving meanwhile are stored together. */
   sendStatementsInFlight: number;
   corsOrigins: string[] | true;
+  logLevel: LogLevel;
   production: boolean;
 }
 
@@ -69,6 +78,25 @@ function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string 
   return raw;
 }
 
+/** RFC 1123 host name: dot-separated labels of letters, digits and inner hyphens. */
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+function host(env: NodeJS.ProcessEnv): string {
+  const raw = env.HOST?.trim();
+  if (!raw) return '0.0.0.0';
+  // All digits and dots is an IPv4 address or nothing (999.1.1.1 is not a name).
+  if (isIP(raw) || (HOST_NAME.test(raw) && !/^[\d.]+$/.test(raw))) return raw;
+  throw new ConfigError(`HOST must be an IP address or a host name (got "${raw}")`);
+}
+
+function logLevel(env: NodeJS.ProcessEnv): LogLevel {
+  const raw = env.LOG_LEVEL?.trim().toLowerCase();
+  if (!raw) return 'info';
+  const level = LOG_LEVELS.find((l) => l === raw);
+  if (!level) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${env.LOG_LEVEL}")`);
+  return level;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const production = env.NODE_ENV === 'production';
   let jwtSecret = env.JWT_SECRET ?? '';
@@ -86,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const cors = env.CORS_ORIGINS?.trim();
   return {
+    host: host(env),
     port: positiveInt(env, 'PORT', 3000, 0),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
@@ -110,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sendStatementsInFlight: positiveInt(env, 'SEND_STATEMENTS_IN_FLIGHT', 4),
     uploadRatePerMinute: positiveInt(env, 'UPLOAD_RATE_PER_MINUTE', 30, 0),
     corsOrigins: !cors || cors === '*' ? true : cors.split(',').map((o) => o.trim()),
+    logLevel: logLevel(env),
     production,
   };
 }

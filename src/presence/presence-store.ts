@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
-import type { RedisClientType } from 'redis';
+import { randomBytes } from 'node:crypto';
+import { CommandParser, defineScript, RedisClientType } from 'redis';
 
 /**
  * Who has sockets, and what other users were told. A user is "shown" online from its first socket
@@ -36,27 +36,27 @@ export class LocalPresenceStore implements PresenceStore {
 
   constructor(private readonly local: ReadonlyMap<string, number>) {}
 
-  async add(userId: string): Promise<boolean> {
+  add(userId: string): Promise<boolean> {
     this.left.delete(userId);
-    if (this.shown.has(userId)) return false;
+    const shownAnew = !this.shown.has(userId);
     this.shown.add(userId);
-    return true;
+    return Promise.resolve(shownAnew);
   }
 
-  async remove(userId: string, token: string): Promise<boolean> {
-    if ((this.local.get(userId) ?? 0) > 0 || !this.shown.has(userId)) return false;
-    this.left.set(userId, token);
-    return true;
+  remove(userId: string, token: string): Promise<boolean> {
+    const last = (this.local.get(userId) ?? 0) === 0 && this.shown.has(userId);
+    if (last) this.left.set(userId, token);
+    return Promise.resolve(last);
   }
 
-  async settle(userId: string, token: string): Promise<boolean> {
-    if (this.left.get(userId) !== token || (this.local.get(userId) ?? 0) > 0) return false;
-    this.left.delete(userId);
-    return this.shown.delete(userId);
+  settle(userId: string, token: string): Promise<boolean> {
+    const current = this.left.get(userId) === token && (this.local.get(userId) ?? 0) === 0;
+    if (current) this.left.delete(userId);
+    return Promise.resolve(current && this.shown.delete(userId));
   }
 
-  async onlineOf(userIds: string[]): Promise<Set<string>> {
-    return new Set(userIds.filter((id) => (this.local.get(id) ?? 0) > 0 || this.left.has(id)));
+  onlineOf(userIds: string[]): Promise<Set<string>> {
+    return Promise.resolve(new Set(userIds.filter((id) => (this.local.get(id) ?? 0) > 0 || this.left.has(id))));
   }
 
   /** Users shown online (at shutdown: their last seen time is now, or when their last socket went). */
@@ -69,137 +69,152 @@ export class LocalPresenceStore implements PresenceStore {
   }
 }
 
-// Keys (all under the prefix):
-//   i:<instance>    a heartbeat with a TTL: the instance is alive while it exists
-//   instances       set of the instances that registered (dead ones are reaped by the living)
-//   iu:<instance>   set of users with sockets on the instance, or whose grace timer it holds
-//   u:<user>        hash instance → number of the user's sockets there
-//   shown:<user>    set while other users were told the user is online
-//   left:<user>     the current "left" token while the user is in its grace period (with a TTL)
-const LIVE = `
-local function live(p, ukey)
-  local h = redis.call('HGETALL', ukey)
+// Keys, all under the prefix. Every key a script touches is passed in KEYS, and the keys of one
+// user share the hash tag {user:<id>}: on Redis Cluster each script stays within one slot. The
+// scripts start with a `#!lua` line (Redis 7), which makes Redis refuse a script that strays into
+// another slot instead of allowing it for compatibility.
+//   {user:<id>}:sockets    hash: instance → number of the user's sockets there
+//   {user:<id>}:shown      set while other users were told the user is online
+//   {user:<id>}:left       the current "left" token while the user is in its grace period (with a TTL)
+//   heartbeats             sorted set: instance → when its heartbeat ends (ms, Redis clock), and
+//                          reap:<instance> → until when a survivor's claim to reap it holds
+//   instance:<id>:users    the users with sockets on the instance or whose grace timer it holds (and
+//                          maybe a few it no longer needs: taken out at its next heartbeat)
+
+/** The sum of a user's socket counts. */
+const SOCKETS = `
+local function sockets(key)
   local n = 0
-  for i = 1, #h, 2 do
-    local c = tonumber(h[i + 1])
-    if c > 0 and redis.call('EXISTS', p .. 'i:' .. h[i]) == 1 then n = n + c end
-  end
+  for _, c in ipairs(redis.call('HVALS', key)) do n = n + tonumber(c) end
   return n
 end
 `;
 
-// ARGV: prefix, instance, user
-const ADD = `${LIVE}
-local p, me, user = ARGV[1], ARGV[2], ARGV[3]
-redis.call('HINCRBY', p .. 'u:' .. user, me, 1)
-redis.call('SADD', p .. 'iu:' .. me, user)
-redis.call('DEL', p .. 'left:' .. user)
-if redis.call('SET', p .. 'shown:' .. user, '1', 'NX') then return 1 end
-return 0
-`;
-
-// ARGV: prefix, instance, user, token, token ttl (ms)
-const REMOVE = `${LIVE}
-local p, me, user = ARGV[1], ARGV[2], ARGV[3]
-local ukey = p .. 'u:' .. user
-local n = redis.call('HINCRBY', ukey, me, -1)
-if n <= 0 then redis.call('HDEL', ukey, me) end
-if live(p, ukey) > 0 or redis.call('EXISTS', p .. 'shown:' .. user) == 0 then
-  if n <= 0 then redis.call('SREM', p .. 'iu:' .. me, user) end
-  return 0
-end
--- Stays in iu:<me> while this instance holds the grace timer: if it dies, a survivor takes over.
-redis.call('SET', p .. 'left:' .. user, ARGV[4], 'PX', ARGV[5])
-return 1
-`;
-
-// ARGV: prefix, instance, user, token
-const SETTLE = `${LIVE}
-local p, me, user = ARGV[1], ARGV[2], ARGV[3]
-local ukey = p .. 'u:' .. user
-if not redis.call('HGET', ukey, me) then redis.call('SREM', p .. 'iu:' .. me, user) end
-if redis.call('GET', p .. 'left:' .. user) ~= ARGV[4] or live(p, ukey) > 0 then return 0 end
-redis.call('DEL', p .. 'left:' .. user)
-return redis.call('DEL', p .. 'shown:' .. user)
-`;
-
-// ARGV: prefix, users…
-const ONLINE = `${LIVE}
-local p = ARGV[1]
-local out = {}
-for i = 2, #ARGV do
-  local user = ARGV[i]
-  if live(p, p .. 'u:' .. user) > 0 or redis.call('EXISTS', p .. 'left:' .. user) == 1 then out[#out + 1] = user end
-end
-return out
-`;
-
-// Refreshes this instance's heartbeat and reaps dead instances: their sockets are gone, and the
-// users left with none get a grace period whose timer this instance now holds.
-// ARGV: prefix, instance, heartbeat ttl (ms), token, token ttl (ms)
-// Returns { 1 if this instance was not registered (first beat, or Redis lost it), orphaned users }.
-const HEARTBEAT = `${LIVE}
-local p, me = ARGV[1], ARGV[2]
-redis.call('SET', p .. 'i:' .. me, '1', 'PX', ARGV[3])
-local fresh = redis.call('SADD', p .. 'instances', me)
-local orphans = {}
-for _, id in ipairs(redis.call('SMEMBERS', p .. 'instances')) do
-  if id ~= me and redis.call('EXISTS', p .. 'i:' .. id) == 0 then
-    redis.call('SREM', p .. 'instances', id)
-    for _, user in ipairs(redis.call('SMEMBERS', p .. 'iu:' .. id)) do
-      local ukey = p .. 'u:' .. user
-      redis.call('HDEL', ukey, id)
-      if live(p, ukey) == 0 and redis.call('EXISTS', p .. 'shown:' .. user) == 1 then
-        redis.call('SET', p .. 'left:' .. user, ARGV[4], 'PX', ARGV[5])
-        redis.call('SADD', p .. 'iu:' .. me, user)
-        orphans[#orphans + 1] = user
-      end
-    end
-    redis.call('DEL', p .. 'iu:' .. id)
-  end
-end
-return { fresh, orphans }
-`;
-
-// Puts this instance's sockets back after Redis lost them (restart) or reaped this instance (a long
-// pause). ARGV: prefix, instance, user1, count1, user2, count2 … Returns the users shown anew.
-const RESYNC = `
-local p, me = ARGV[1], ARGV[2]
-local shown = {}
-for i = 3, #ARGV, 2 do
-  local user = ARGV[i]
-  redis.call('HSET', p .. 'u:' .. user, me, ARGV[i + 1])
-  redis.call('SADD', p .. 'iu:' .. me, user)
-  redis.call('DEL', p .. 'left:' .. user)
-  if redis.call('SET', p .. 'shown:' .. user, '1', 'NX') then shown[#shown + 1] = user end
-end
-return shown
-`;
-
-class Script {
-  readonly sha: string;
-  constructor(readonly source: string) {
-    this.sha = createHash('sha1').update(source).digest('hex');
-  }
-
-  async run(client: RedisClientType, args: string[]): Promise<unknown> {
-    try {
-      return await client.evalSha(this.sha, { arguments: args });
-    } catch (err) {
-      if (!String((err as Error).message).includes('NOSCRIPT')) throw err;
-      return client.eval(this.source, { arguments: args });
-    }
-  }
+interface UserKeys {
+  sockets: string;
+  left: string;
+  shown: string;
 }
 
-const SCRIPTS = {
-  add: new Script(ADD),
-  remove: new Script(REMOVE),
-  settle: new Script(SETTLE),
-  online: new Script(ONLINE),
-  heartbeat: new Script(HEARTBEAT),
-  resync: new Script(RESYNC),
+function pushUserKeys(parser: CommandParser, keys: UserKeys): void {
+  parser.pushKey(keys.sockets);
+  parser.pushKey(keys.left);
+  parser.pushKey(keys.shown);
+}
+
+const asBoolean = (reply: unknown) => reply === 1;
+
+/** The presence scripts, for `createClient({ scripts })`: node-redis runs them by SHA and loads them when Redis lacks them. */
+export const PRESENCE_SCRIPTS = {
+  /**
+   * A socket of the user connected on `instance` (`count` 1), or a new registration of the
+   * instance puts back the number of sockets it has (`exact`). True when the user is shown anew.
+   */
+  presenceJoin: defineScript({
+    NUMBER_OF_KEYS: 3,
+    SCRIPT: `#!lua
+redis.call(ARGV[3] == 'exact' and 'HSET' or 'HINCRBY', KEYS[1], ARGV[1], ARGV[2])
+redis.call('DEL', KEYS[2])
+if redis.call('SET', KEYS[3], '1', 'NX') then return 1 end
+return 0
+`,
+    parseCommand(parser: CommandParser, keys: UserKeys, instance: string, count: number, exact: boolean) {
+      pushUserKeys(parser, keys);
+      parser.push(instance, String(count), exact ? 'exact' : 'more');
+    },
+    transformReply: asBoolean,
+  }),
+
+  /**
+   * One socket of the user on `instance` went, or all of them (`all`: the instance is being reaped).
+   * True when the user has no socket left anywhere but was shown: its grace period starts with `token`.
+   */
+  presenceLeave: defineScript({
+    NUMBER_OF_KEYS: 3,
+    SCRIPT: `#!lua
+${SOCKETS}
+if ARGV[4] == 'all' or redis.call('HINCRBY', KEYS[1], ARGV[1], -1) <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
+if sockets(KEYS[1]) > 0 or redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+return 1
+`,
+    parseCommand(parser: CommandParser, keys: UserKeys, instance: string, token: string, tokenTtlMs: number, all: boolean) {
+      pushUserKeys(parser, keys);
+      parser.push(instance, token, String(tokenTtlMs), all ? 'all' : 'one');
+    },
+    transformReply: asBoolean,
+  }),
+
+  /** True when `token` is still current and no socket came back: the user is now offline. */
+  presenceSettle: defineScript({
+    NUMBER_OF_KEYS: 3,
+    SCRIPT: `#!lua
+${SOCKETS}
+if redis.call('GET', KEYS[2]) ~= ARGV[1] or sockets(KEYS[1]) > 0 then return 0 end
+redis.call('DEL', KEYS[2])
+return redis.call('DEL', KEYS[3])
+`,
+    parseCommand(parser: CommandParser, keys: UserKeys, token: string) {
+      pushUserKeys(parser, keys);
+      parser.push(token);
+    },
+    transformReply: asBoolean,
+  }),
+
+  /** True while the user has a socket somewhere or is in its grace period. */
+  presenceOnline: defineScript({
+    NUMBER_OF_KEYS: 2,
+    SCRIPT: `#!lua flags=no-writes
+${SOCKETS}
+if sockets(KEYS[1]) > 0 or redis.call('EXISTS', KEYS[2]) == 1 then return 1 end
+return 0
+`,
+    parseCommand(parser: CommandParser, keys: UserKeys) {
+      parser.pushKey(keys.sockets);
+      parser.pushKey(keys.left);
+    },
+    transformReply: asBoolean,
+  }),
+
+  /**
+   * Refreshes the heartbeat of `instance`, or registers it anew when Redis does not know it (first
+   * beat, or Redis lost it); while a survivor reaps it (it was stopped too long), it waits for that
+   * to end. Claims the instances whose heartbeat ended, and the claims that ran out (their reaper
+   * stopped midway), for the caller to reap. Returns [0 refreshed, 1 registered anew, 2 waiting;
+   * the claimed instances].
+   */
+  presenceHeartbeat: defineScript({
+    NUMBER_OF_KEYS: 1,
+    SCRIPT: `#!lua
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+local me, state = ARGV[1], 0
+if not redis.call('ZSCORE', KEYS[1], me) then state = redis.call('ZSCORE', KEYS[1], 'reap:' .. me) and 2 or 1 end
+if state ~= 2 then redis.call('ZADD', KEYS[1], now + ARGV[2], me) end
+local claimed = {}
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)) do
+  local dead = id
+  if string.sub(id, 1, 5) == 'reap:' then dead = string.sub(id, 6) else redis.call('ZREM', KEYS[1], id) end
+  redis.call('ZADD', KEYS[1], now + ARGV[3], 'reap:' .. dead)
+  claimed[#claimed + 1] = dead
+end
+return { state, claimed }
+`,
+    parseCommand(parser: CommandParser, key: string, instance: string, heartbeatTtlMs: number, reapLeaseMs: number) {
+      parser.pushKey(key);
+      parser.push(instance, String(heartbeatTtlMs), String(reapLeaseMs));
+    },
+    transformReply: (reply: unknown) => {
+      const [state, claimed] = reply as [number, string[]];
+      return { registeredAnew: state === 1, claimed };
+    },
+  }),
 };
+
+export type PresenceRedisClient = RedisClientType<Record<never, never>, Record<never, never>, typeof PRESENCE_SCRIPTS>;
+
+/** How long a survivor's claim to reap a stopped instance holds: should it stop too, another takes over then. */
+const REAP_LEASE_MS = 30_000;
 
 export interface RedisPresenceOptions {
   prefix: string;
@@ -210,59 +225,122 @@ export interface RedisPresenceOptions {
 }
 
 /**
- * Shared by every instance through Redis. Each instance refreshes `i:<id>` with a TTL; the sockets
- * of an instance that stops doing so (crashed, or shut down) stop counting at once and are reaped
- * by a survivor, so no user stays online forever. All decisions are Lua scripts: atomic.
+ * Shared by every instance through Redis. Each instance refreshes its heartbeat in `heartbeats`; the
+ * sockets of an instance that stops doing so (crashed, or shut down) are reaped by the next
+ * survivor to beat, so no user stays online forever. The decisions about one user are Lua
+ * scripts on that user's keys: atomic, and within one cluster slot.
+ *
+ * The instance's set of users is not in those scripts (another slot): it is added to before the
+ * user's keys, so a reaper always finds the user, and trimmed at heartbeats to the users this
+ * instance still has sockets of, holds a grace timer of (`held`), or is about to. A reaper may
+ * undo what a paused instance writes meanwhile: the instance waits for the reaping to end, then
+ * registers anew and puts back what it has, as after Redis lost its data.
  */
 export class RedisPresenceStore implements PresenceStore {
+  /** The users this instance put in its set, so that the ones it no longer needs are taken out. */
+  private readonly listed = new Set<string>();
+  /** Users whose `remove` is under way: the grace timer it may start is not `held` yet. */
+  private readonly removing = new Map<string, number>();
+
   constructor(
-    private readonly client: RedisClientType,
+    private readonly client: PresenceRedisClient,
     private readonly options: RedisPresenceOptions,
     private readonly local: ReadonlyMap<string, number>,
+    private readonly held: ReadonlyMap<string, unknown>,
   ) {}
 
-  private base(userId: string): string[] {
-    return [this.options.prefix, this.options.instanceId, userId];
-  }
-
   async add(userId: string): Promise<boolean> {
-    return (await SCRIPTS.add.run(this.client, this.base(userId))) === 1;
+    const [, shown] = await Promise.all([
+      this.list([userId]),
+      this.client.presenceJoin(this.userKeys(userId), this.options.instanceId, 1, false),
+    ]);
+    return shown;
   }
 
   async remove(userId: string, token: string): Promise<boolean> {
-    return (await SCRIPTS.remove.run(this.client, [...this.base(userId), token, String(this.options.tokenTtlMs)])) === 1;
+    this.removing.set(userId, (this.removing.get(userId) ?? 0) + 1);
+    try {
+      return await this.client.presenceLeave(this.userKeys(userId), this.options.instanceId, token, this.options.tokenTtlMs, false);
+    } finally {
+      const left = this.removing.get(userId)! - 1;
+      if (left > 0) this.removing.set(userId, left);
+      else this.removing.delete(userId);
+    }
   }
 
-  async settle(userId: string, token: string): Promise<boolean> {
-    return (await SCRIPTS.settle.run(this.client, [...this.base(userId), token])) === 1;
+  settle(userId: string, token: string): Promise<boolean> {
+    return this.client.presenceSettle(this.userKeys(userId), token);
   }
 
   async onlineOf(userIds: string[]): Promise<Set<string>> {
-    if (!userIds.length) return new Set();
-    const online = (await SCRIPTS.online.run(this.client, [this.options.prefix, ...userIds])) as string[];
-    return new Set(online);
+    const online = await Promise.all(userIds.map((id) => this.client.presenceOnline(this.userKeys(id))));
+    return new Set(userIds.filter((_, i) => online[i]));
   }
 
   /** One heartbeat: returns the users whose grace timer this instance now holds, and the users shown anew. */
   async heartbeat(token: string): Promise<{ orphans: string[]; shown: string[] }> {
-    const { prefix, instanceId, heartbeatTtlMs, tokenTtlMs } = this.options;
-    const [fresh, orphans] = (await SCRIPTS.heartbeat.run(this.client, [
-      prefix,
-      instanceId,
-      String(heartbeatTtlMs),
-      token,
-      String(tokenTtlMs),
-    ])) as [number, string[]];
-    let shown: string[] = [];
-    if (fresh === 1 && this.local.size) {
-      const pairs = [...this.local].flatMap(([userId, count]) => [userId, String(count)]);
-      shown = (await SCRIPTS.resync.run(this.client, [prefix, instanceId, ...pairs])) as string[];
-    }
+    await this.trim();
+    const { instanceId, heartbeatTtlMs } = this.options;
+    const beat = await this.client.presenceHeartbeat(this.heartbeatsKey(), instanceId, heartbeatTtlMs, REAP_LEASE_MS);
+    const shown = beat.registeredAnew ? await this.resync() : [];
+    const orphans: string[] = [];
+    for (const dead of beat.claimed) orphans.push(...(await this.reap(dead, token)));
     return { orphans, shown };
   }
 
-  /** This instance stops: its heartbeat goes, so a survivor reaps its sockets right away. */
+  /** This instance stops: its heartbeat ends now, so the next survivor to beat reaps its sockets. */
   async leave(): Promise<void> {
-    await this.client.del(`${this.options.prefix}i:${this.options.instanceId}`);
+    await this.client.zAdd(this.heartbeatsKey(), { score: 0, value: this.options.instanceId }, { condition: 'XX' });
+  }
+
+  /** A new registration: puts this instance's sockets back (Redis lost them, or reaped them after a pause); returns the users shown anew. */
+  private async resync(): Promise<string[]> {
+    await this.list([...new Set([...this.local.keys(), ...this.held.keys()])]);
+    const users = [...this.local];
+    const shown = await Promise.all(
+      users.map(([id, count]) => this.client.presenceJoin(this.userKeys(id), this.options.instanceId, count, true)),
+    );
+    return users.filter((_, i) => shown[i]).map(([id]) => id);
+  }
+
+  /** Removes the sockets of a stopped instance; returns its users left with none, whose grace timer this instance now holds. */
+  private async reap(dead: string, token: string): Promise<string[]> {
+    const users = await this.client.sMembers(this.usersKey(dead));
+    // Listed here first: should this instance stop midway, whoever reaps it finds them.
+    await this.list(users);
+    const took = await Promise.all(
+      users.map((id) => this.client.presenceLeave(this.userKeys(id), dead, token, this.options.tokenTtlMs, true)),
+    );
+    await this.client.del(this.usersKey(dead));
+    await this.client.zRem(this.heartbeatsKey(), `reap:${dead}`);
+    return users.filter((_, i) => took[i]);
+  }
+
+  private async list(userIds: string[]): Promise<void> {
+    if (!userIds.length) return;
+    await this.client.sAdd(this.usersKey(this.options.instanceId), userIds);
+    for (const id of userIds) this.listed.add(id);
+  }
+
+  /** Takes out of this instance's set the users it no longer has a socket or a grace timer of. */
+  private async trim(): Promise<void> {
+    const unneeded = [...this.listed].filter((id) => !this.local.has(id) && !this.held.has(id) && !this.removing.has(id));
+    if (!unneeded.length) return;
+    // Forgotten first: a user listed again meanwhile is listed again here too.
+    for (const id of unneeded) this.listed.delete(id);
+    await this.client.sRem(this.usersKey(this.options.instanceId), unneeded);
+  }
+
+  private userKeys(userId: string): UserKeys {
+    const user = `${this.options.prefix}{user:${userId}}`;
+    return { sockets: `${user}:sockets`, left: `${user}:left`, shown: `${user}:shown` };
+  }
+
+  private usersKey(instance: string): string {
+    return `${this.options.prefix}instance:${instance}:users`;
+  }
+
+  private heartbeatsKey(): string {
+    return `${this.options.prefix}heartbeats`;
   }
 }

@@ -7,7 +7,7 @@ import { PresenceService } from './presence.service';
 
 export class PresenceQuery {
   @ApiProperty({ description: 'comma-separated user ids (at most 100)', example: 'uuid1,uuid2', type: String })
-  @Transform(({ value }) => (typeof value === 'string' ? value.split(',').filter(Boolean) : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.split(',').filter(Boolean) : value))
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
   @IsUUID('all', { each: true })

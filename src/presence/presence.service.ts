@@ -1,10 +1,10 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
-import { EVENTS, PresenceEvent } from '../common/events';
+import { EventBus } from '../common/event-bus';
+import { PresenceEvent } from './presence.events';
 import { RedisConnections } from '../common/redis-connections';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { LocalPresenceStore, newToken, PresenceStore, RedisPresenceStore, tokenTime } from './presence-store';
+import { LocalPresenceStore, newToken, PRESENCE_SCRIPTS, PresenceStore, RedisPresenceStore, tokenTime } from './presence-store';
 import { PresenceRepository } from './presence.repository';
 
 export interface PresenceState {
@@ -21,7 +21,7 @@ const REDIS_PREFIX = 'presence:';
 /**
  * Who is online. A user is online while it has a socket on any instance, and for PRESENCE_GRACE_MS
  * after its last one goes; then it turns offline, `lastSeenAt` is stored (the moment its last
- * socket went) and the users who share a chat with it are told (EVENTS.presence). A socket that
+ * socket went) and the users who share a chat with it are told ('presence'). A socket that
  * comes back within the grace period cancels all that: nobody is told anything.
  *
  * Without REDIS_URL the state lives in this process. With it, it lives in Redis (see
@@ -46,14 +46,14 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
 
   constructor(
     private readonly repository: PresenceRepository,
-    private readonly events: EventEmitter2,
+    private readonly events: EventBus,
     private readonly redis: RedisConnections,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async onModuleInit(): Promise<void> {
     if (!this.redis.configured) return;
-    const client = await this.redis.command();
+    const client = await this.redis.connect('presence', PRESENCE_SCRIPTS);
     this.redisStore = new RedisPresenceStore(
       client,
       {
@@ -63,6 +63,7 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
         tokenTtlMs: this.config.presenceGraceMs + 60_000,
       },
       this.local,
+      this.timers,
     );
     this.store = this.redisStore;
     await this.beat();
@@ -83,11 +84,11 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
         // Nobody else will: remember when the users of this single instance were last seen.
         const shown = this.localStore.shownUsers();
         const now = shown.filter((s) => (this.local.get(s.userId) ?? 0) > 0);
-        await this.repository.setLastSeenMany(
+        await this.repository.setLastSeen(
           now.map((s) => s.userId),
           new Date(),
         );
-        for (const s of shown) if (!now.includes(s)) await this.repository.setLastSeen(s.userId, s.lastSeen);
+        for (const s of shown) if (!now.includes(s)) await this.repository.setLastSeen([s.userId], s.lastSeen);
       }
     } catch (err) {
       this.warn('shutdown', err);
@@ -162,11 +163,11 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
       lastSeen = (await this.repository.findLastSeen([userId])).get(userId) ?? null;
     } else {
       lastSeen = wentAt!;
-      await this.repository.setLastSeen(userId, lastSeen);
+      await this.repository.setLastSeen([userId], lastSeen);
     }
     const recipientIds = await this.repository.coMemberIds(userId);
     if (!recipientIds.length) return;
-    this.events.emit(EVENTS.presence, {
+    this.events.emit('presence', {
       userId,
       online,
       lastSeenAt: lastSeen?.toISOString() ?? null,

@@ -1,38 +1,32 @@
 import { Logger } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
 import { OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
+import { SessionEndedEvent } from '../auth/session.events';
 import { TokensService } from '../auth/tokens.service';
-import { ChatsService } from '../chats/chats.service';
-import { ChatIdDto, PinPayloadDto } from '../chats/dto/chat.dto';
+import { ChatRemovedEvent, ChatUpdatedEvent, ReceiptEvent, TypingEvent } from '../conversations/chat.events';
+import { ChatsService } from '../conversations/chats.service';
+import { AppException } from '../common/app.exception';
 import { AuthUser } from '../common/current-user';
 import { toAppException } from '../common/error-mapping';
-import {
-  ChatRemovedEvent,
-  ChatUpdatedEvent,
-  EVENTS,
-  MessageEvent,
-  PresenceEvent,
-  ReceiptEvent,
-  SessionEndedEvent,
-  TypingEvent,
-} from '../common/events';
-import { AppException } from '../common/app.exception';
+import { OnAppEvent } from '../common/event-bus';
 import { inputShapeProblem } from '../common/input-shape';
 import { validatePayload } from '../common/validation';
-import {
-  CursorPayload,
-  DeleteMessagePayload,
-  EditMessagePayload,
-  ForwardPayload,
-  HistoryPayload,
-  SendMessagePayload,
-} from '../messages/dto/message-requests.dto';
-import { MessagesService } from '../messages/messages.service';
+import { MessageEvent } from '../conversations/message.events';
+import { MessagesService } from '../conversations/messages.service';
+import { PresenceEvent } from '../presence/presence.events';
 import { PresenceService } from '../presence/presence.service';
-import { TypingPayload } from './dto/typing.dto';
-import { Ack, ackError, splitArgs } from './socket-ack';
+import { ackError, splitArgs } from './socket-ack';
 import { TypingService } from './typing.service';
+import {
+  Ack,
+  CLIENT_EVENT_PAYLOADS,
+  ClientEventName,
+  ClientEvents,
+  ClientToServerEvents,
+  ServerEventName,
+  ServerEvents,
+  ServerToClientEvents,
+} from './wire-events';
 
 export const userRoom = (userId: string) => `user:${userId}`;
 export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
@@ -40,15 +34,10 @@ export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
 /** Events of one socket waiting for their turn; beyond this the socket is answered 429. */
 const MAX_QUEUED_PER_SOCKET = 100;
 
-/** A client event: its payload class, and the service call it makes (the REST twin's). */
-interface ClientEvent<T extends object> {
-  payload: new () => T;
-  run: (caller: AuthUser, payload: T) => Promise<unknown>;
-}
-
-function on<T extends object>(payload: new () => T, run: (caller: AuthUser, payload: T) => Promise<unknown>): ClientEvent<T> {
-  return { payload, run };
-}
+/** The service call each client event makes (the REST twin's); payload classes come from the wire map. */
+type ClientEventHandlers = {
+  [E in ClientEventName]: (caller: AuthUser, payload: ClientEvents[E]['payload']) => Promise<ClientEvents[E]['answer'] | void>;
+};
 
 /** What the gateway keeps on each socket (`socket.data`). */
 interface SocketState {
@@ -68,9 +57,9 @@ interface SocketState {
  */
 @WebSocketGateway()
 export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<Socket>, OnGatewayDisconnect<Socket> {
-  @WebSocketServer() server: Server;
+  @WebSocketServer() server: Server<ClientToServerEvents, ServerToClientEvents>;
   private readonly logger = new Logger('Realtime');
-  private readonly clientEvents: Map<string, ClientEvent<object>>;
+  private readonly handlers: ClientEventHandlers;
 
   constructor(
     private readonly tokens: TokensService,
@@ -79,22 +68,21 @@ export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<S
     private readonly typingService: TypingService,
     private readonly presence: PresenceService,
   ) {
-    const events: Record<string, ClientEvent<any>> = {
-      'message:send': on(SendMessagePayload, async (caller, p) => {
+    this.handlers = {
+      'message:send': async (caller, p) => {
         const result = await this.messages.send(caller, p.chatId, p);
         return result.kind === 'command' ? result.answer : result.message;
-      }),
-      'message:edit': on(EditMessagePayload, (caller, p) => this.messages.edit(caller, p.chatId, p.seq, p)),
-      'message:delete': on(DeleteMessagePayload, (caller, p) => this.messages.delete(caller, p.chatId, p.seq, p.scope ?? 'me')),
-      'message:forward': on(ForwardPayload, (caller, p) => this.messages.forward(caller, p.chatId, p)),
-      'message:delivered': on(CursorPayload, (caller, p) => this.chats.advanceCursor(caller, p.chatId, 'delivered', p.seq)),
-      'message:read': on(CursorPayload, (caller, p) => this.chats.advanceCursor(caller, p.chatId, 'read', p.seq)),
-      'messages:history': on(HistoryPayload, (caller, p) => this.messages.history(caller, p.chatId, p)),
-      'chat:pin': on(PinPayloadDto, (caller, p) => this.chats.setPinned(caller, p.chatId, p.pinned)),
-      'chat:delete': on(ChatIdDto, (caller, p) => this.chats.deleteForMe(caller, p.chatId)),
-      typing: on(TypingPayload, (caller, p) => this.typingService.typing(caller, p.chatId, p.isTyping)),
+      },
+      'message:edit': (caller, p) => this.messages.edit(caller, p.chatId, p.seq, p),
+      'message:delete': (caller, p) => this.messages.delete(caller, p.chatId, p.seq, p.scope ?? 'me'),
+      'message:forward': (caller, p) => this.messages.forward(caller, p.chatId, p),
+      'message:delivered': (caller, p) => this.chats.advanceCursor(caller, p.chatId, 'delivered', p.seq),
+      'message:read': (caller, p) => this.chats.advanceCursor(caller, p.chatId, 'read', p.seq),
+      'messages:history': (caller, p) => this.messages.history(caller, p.chatId, p),
+      'chat:pin': (caller, p) => this.chats.setPinned(caller, p.chatId, p.pinned),
+      'chat:delete': (caller, p) => this.chats.deleteForMe(caller, p.chatId),
+      typing: (caller, p) => this.typingService.typing(caller, p.chatId, p.isTyping),
     };
-    this.clientEvents = new Map(Object.entries(events));
   }
 
   // --- connections ---
@@ -121,10 +109,10 @@ export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<S
       } satisfies SocketState;
     } catch (err) {
       const { error, internal } = toAppException(err);
-      if (error.statusCode === 401) throw new Error('unauthorized');
-      if (internal) this.logger.error(`socket handshake failed: ${(err as Error)?.stack ?? err}`);
+      if (error.statusCode === 401) throw new Error('unauthorized', { cause: err });
+      if (internal) this.logger.error(`socket handshake failed: ${describe(err)}`);
       // The database is down, say: not the client's fault; it may retry.
-      throw new Error('unavailable');
+      throw new Error('unavailable', { cause: err });
     }
   }
 
@@ -134,7 +122,7 @@ export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<S
       socket.disconnect(true);
       return;
     }
-    socket.join([userRoom(state.caller.userId), sessionRoom(state.caller.sessionId)]);
+    void socket.join([userRoom(state.caller.userId), sessionRoom(state.caller.sessionId)]);
     socket.onAny((event: unknown, ...args: unknown[]) => this.dispatch(socket, state, event, args));
     state.presence = this.presence.connected(state.caller.userId).finally(() => {
       state.presence = null; // counted: nothing to wait for any more
@@ -152,18 +140,17 @@ export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<S
 
   private dispatch(socket: Socket, state: SocketState, event: unknown, args: unknown[]): void {
     const { payload, ack } = splitArgs(args);
-    const handler = typeof event === 'string' ? this.clientEvents.get(event) : undefined;
-    if (!handler) {
-      reply(ack, ackError({ statusCode: 400, code: 'UNKNOWN_EVENT', message: 'unknown event' }));
+    if (typeof event !== 'string' || !Object.hasOwn(this.handlers, event)) {
+      reply(ack, ackError(new AppException('UNKNOWN_EVENT', 'unknown event').toBody()));
       return;
     }
     if (state.queued >= MAX_QUEUED_PER_SOCKET) {
-      reply(ack, ackError({ statusCode: 429, code: 'RATE_LIMITED', message: 'too many events waiting on this socket' }));
+      reply(ack, ackError(new AppException('RATE_LIMITED', 'too many events waiting on this socket').toBody()));
       return;
     }
     state.queued += 1;
     state.queue = state.queue
-      .then(() => this.handle(state.caller, handler, payload))
+      .then(() => this.handle(state.caller, event as ClientEventName, payload))
       .then((answer) => {
         state.queued -= 1;
         reply(ack, answer);
@@ -171,84 +158,77 @@ export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<S
   }
 
   /** The one place where a client event is validated, run and turned into its acknowledgement. */
-  private async handle(caller: AuthUser, handler: ClientEvent<object>, payload: unknown): Promise<Ack> {
+  private async handle<E extends ClientEventName>(caller: AuthUser, event: E, payload: unknown): Promise<Ack> {
     try {
       const problem = inputShapeProblem(payload);
       if (problem) throw AppException.validation(problem);
-      const dto = await validatePayload(handler.payload, payload);
-      const data = await handler.run(caller, dto);
+      const dto = await validatePayload<ClientEvents[E]['payload']>(CLIENT_EVENT_PAYLOADS[event], payload);
+      const data = await (this.handlers[event] as (caller: AuthUser, payload: ClientEvents[E]['payload']) => Promise<unknown>)(caller, dto);
       return { ok: true, data: data ?? null };
     } catch (err) {
       const { error, internal } = toAppException(err);
-      if (internal) this.logger.error(`socket event failed: ${(err as Error)?.stack ?? err}`);
+      if (internal) this.logger.error(`socket event failed: ${describe(err)}`);
       return ackError(error.toBody());
     }
   }
 
   // --- fan-out of what the services published (after their commits) ---
 
-  @OnEvent(EVENTS.messageCreated)
+  @OnAppEvent('message.created')
   onMessageCreated(event: MessageEvent): void {
     this.fanOutMessage('message:new', event);
   }
 
-  @OnEvent(EVENTS.messageUpdated)
+  @OnAppEvent('message.updated')
   onMessageUpdated(event: MessageEvent): void {
     this.fanOutMessage('message:updated', event);
   }
 
   /** The message carries `status` as its sender sees it: the sender's devices get it so, others null. */
-  private fanOutMessage(name: string, { message, recipientIds, originSocketId }: MessageEvent): void {
+  private fanOutMessage(name: 'message:new' | 'message:updated', { message, recipientIds, originSocketId }: MessageEvent): void {
     const viewer = message.status !== null ? message.senderId : null;
     if (viewer && recipientIds.includes(viewer)) this.emitTo([viewer], name, message, originSocketId);
     const others = viewer ? recipientIds.filter((id) => id !== viewer) : recipientIds;
     this.emitTo(others, name, viewer ? { ...message, status: null } : message, originSocketId);
   }
 
-  @OnEvent(EVENTS.receipt)
+  @OnAppEvent('receipt')
   onReceipt({ chatId, userId, type, seq, recipientIds }: ReceiptEvent): void {
     this.emitTo(recipientIds, 'receipt', { chatId, userId, type, seq });
   }
 
-  @OnEvent(EVENTS.typing)
+  @OnAppEvent('typing')
   onTyping({ chatId, userId, isTyping, recipientIds }: TypingEvent): void {
     this.emitTo(recipientIds, 'typing', { chatId, userId, isTyping });
   }
 
-  @OnEvent(EVENTS.presence)
+  @OnAppEvent('presence')
   onPresence({ userId, online, lastSeenAt, recipientIds }: PresenceEvent): void {
     this.emitTo(recipientIds, 'presence', { userId, online, lastSeenAt });
   }
 
-  /** Each user gets the chat as it sees it. */
-  @OnEvent(EVENTS.chatUpdated)
-  async onChatUpdated({ chatId, userIds, originSocketId }: ChatUpdatedEvent): Promise<void> {
-    for (const userId of new Set(userIds)) {
-      try {
-        const summary = await this.chats.summaryFor(userId, chatId);
-        if (summary) this.emitTo([userId], 'chat:updated', summary, originSocketId);
-      } catch (err) {
-        this.logger.warn(`chat:updated for ${userId} failed: ${(err as Error)?.message ?? err}`);
-      }
-    }
+  /** Each user gets the chat as it sees it (computed in bulk by the publisher). */
+  @OnAppEvent('chat.updated')
+  onChatUpdated({ summaries, originSocketId }: ChatUpdatedEvent): void {
+    for (const { userId, summary } of summaries) this.emitTo([userId], 'chat:updated', summary, originSocketId);
   }
 
-  @OnEvent(EVENTS.chatRemoved)
+  @OnAppEvent('chat.removed')
   onChatRemoved({ chatId, userIds, originSocketId }: ChatRemovedEvent): void {
     this.emitTo(userIds, 'chat:removed', { chatId }, originSocketId);
   }
 
   /** Logout: that session's sockets close, on every instance. */
-  @OnEvent(EVENTS.sessionEnded)
+  @OnAppEvent('session.ended')
   onSessionEnded({ sessionId }: SessionEndedEvent): void {
     this.server?.in(sessionRoom(sessionId)).disconnectSockets(true);
   }
 
-  private emitTo(userIds: string[], event: string, payload: unknown, exceptSocketId?: string): void {
+  private emitTo<E extends ServerEventName>(userIds: string[], event: E, payload: ServerEvents[E], exceptSocketId?: string): void {
     // Never `to([])`: no room means every socket.
     if (!userIds.length || !this.server) return;
     const target = this.server.to(userIds.map(userRoom));
-    (exceptSocketId ? target.except(exceptSocketId) : target).emit(event, payload);
+    (exceptSocketId ? target.except(exceptSocketId) : target).emit(event, ...([payload] as Parameters<ServerToClientEvents[E]>));
   }
 }
 
@@ -259,4 +239,8 @@ function reply(ack: ((answer: Ack) => void) | null, answer: Ack): void {
   } catch {
     // The socket is gone: nobody to answer.
   }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
 }

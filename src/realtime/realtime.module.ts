@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
-import { ChatsModule } from '../chats/chats.module';
-import { MessagesModule } from '../messages/messages.module';
+import { ChatsModule } from '../conversations/chats.module';
+import { MessagesModule } from '../conversations/messages.module';
 import { PresenceModule } from '../presence/presence.module';
 import { ChatGateway } from './chat.gateway';
 import { TypingService } from './typing.service';

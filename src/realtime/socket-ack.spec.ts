@@ -21,7 +21,7 @@ describe('splitArgs', () => {
 
 describe('ackError', () => {
   it('is the contract’s failure shape', () => {
-    const error = { statusCode: 404, code: 'CHAT_NOT_FOUND', message: 'chat not found' };
+    const error = { statusCode: 404, code: 'CHAT_NOT_FOUND' as const, message: 'chat not found' };
     expect(ackError(error)).toEqual({ ok: false, error });
   });
 });

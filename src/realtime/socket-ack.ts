@@ -1,7 +1,7 @@
 import type { ErrorBody } from '../common/app.exception';
+import type { Ack } from './wire-events';
 
-/** The acknowledgement of every client event: `{ ok: true, data }` or `{ ok: false, error }`. */
-export type Ack = { ok: true; data: unknown } | { ok: false; error: ErrorBody };
+export type { Ack };
 
 export type AckCallback = (answer: Ack) => void;
 

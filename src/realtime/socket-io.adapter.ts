@@ -1,3 +1,4 @@
+import type { Server as HttpServer } from 'node:http';
 import { INestApplicationContext, Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
@@ -45,7 +46,9 @@ export class RealtimeIoAdapter extends IoAdapter {
     };
     // Our own socket.io (the project's version, not the copy @nestjs/platform-socket.io pins), on
     // the HTTP server of the application.
-    const server = this.httpServer && port === 0 ? new Server(this.httpServer, settings) : new Server(port, settings);
+    // Nest types its HTTP server as any; it is Node's http.Server here.
+    const http = this.httpServer as HttpServer | undefined;
+    const server = http && port === 0 ? new Server(http, settings) : new Server(port, settings);
     // socket.io keeps the handshake's HTTP request for the socket's whole life; nothing here needs
     // it after the handshake (the token is in `socket.handshake.auth`), so free it per connection.
     server.engine.on('connection', (raw: { request: unknown }) => {
@@ -69,8 +72,8 @@ export class RealtimeIoAdapter extends IoAdapter {
     return new Proxy(client, {
       get(target, prop, receiver) {
         if (prop === 'publish') return publish;
-        const value = Reflect.get(target, prop, receiver);
-        return typeof value === 'function' ? value.bind(target) : value;
+        const value: unknown = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
       },
     });
   }

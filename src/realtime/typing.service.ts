@@ -1,23 +1,21 @@
 import { Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
-import { ChatsRepository } from '../chats/chats.repository';
-import { ChatsService } from '../chats/chats.service';
+import { ChatsService } from '../conversations/chats.service';
 import { AuthUser } from '../common/current-user';
-import { EVENTS, TypingEvent } from '../common/events';
+import { EventBus } from '../common/event-bus';
+import { TypingEvent } from '../conversations/chat.events';
 
 /** "Someone is typing": nothing is stored, the chat's other members are told. */
 @Injectable()
 export class TypingService {
   constructor(
     private readonly chats: ChatsService,
-    private readonly chatsRepository: ChatsRepository,
-    private readonly events: EventEmitter2,
+    private readonly events: EventBus,
   ) {}
 
   async typing(caller: AuthUser, chatId: string, isTyping: boolean): Promise<void> {
-    await this.chats.requireMember(caller, chatId);
-    const recipientIds = (await this.chatsRepository.memberIds(chatId)).filter((id) => id !== caller.userId);
+    await this.chats.requireAccess(caller, chatId);
+    const recipientIds = (await this.chats.memberIds(chatId)).filter((id) => id !== caller.userId);
     if (!recipientIds.length) return;
-    this.events.emit(EVENTS.typing, { chatId, userId: caller.userId, isTyping, recipientIds } satisfies TypingEvent);
+    this.events.emit('typing', { chatId, userId: caller.userId, isTyping, recipientIds } satisfies TypingEvent);
   }
 }

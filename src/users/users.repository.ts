@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository } from 'typeorm';
+import { EntityManager, In, Repository } from 'typeorm';
 import { User } from './user.entity';
 
 @Injectable()
@@ -25,8 +25,9 @@ export class UsersRepository {
     return this.users.findOneBy({ id });
   }
 
-  findByIds(ids: string[]): Promise<User[]> {
-    return ids.length ? this.users.findBy({ id: In(ids) }) : Promise.resolve([]);
+  findByIds(ids: string[], manager?: EntityManager): Promise<User[]> {
+    const users = manager ? manager.getRepository(User) : this.users;
+    return ids.length ? users.findBy({ id: In(ids) }) : Promise.resolve([]);
   }
 
   findByUsernames(usernames: string[]): Promise<User[]> {
@@ -55,9 +56,5 @@ export class UsersRepository {
 
   async updateProfile(id: string, patch: Partial<Pick<User, 'displayName' | 'about'>>): Promise<void> {
     if (Object.keys(patch).length) await this.users.update({ id }, patch);
-  }
-
-  async setLastSeen(id: string, at: Date): Promise<void> {
-    await this.users.update({ id }, { lastSeenAt: at });
   }
 }

@@ -1,3 +1,4 @@
+import { EntityManager } from 'typeorm';
 import { Injectable } from '@nestjs/common';
 import { AppException } from '../common/app.exception';
 import { AuthUser } from '../common/current-user';
@@ -23,6 +24,32 @@ export class UsersService {
     private readonly presence: PresenceService,
   ) {}
 
+  /** A new account; 409 USERNAME_TAKEN when the username (ignoring case) is taken. */
+  async createWithPassword(account: Pick<User, 'username' | 'displayName' | 'passwordHash'>): Promise<User> {
+    const user = await this.users.insert(account);
+    if (!user) throw new AppException('USERNAME_TAKEN', 'this username is taken');
+    return user;
+  }
+
+  /** For login only: the user of a username (ignoring case) with its password hash, or null. */
+  findCredentials(username: string): Promise<User | null> {
+    return this.users.findWithPasswordByUsername(username);
+  }
+
+  findById(id: string): Promise<User | null> {
+    return this.users.findById(id);
+  }
+
+  /** The users of these ids that exist; in the caller's transaction when given one (embedded mode has one connection). */
+  findByIds(ids: string[], manager?: EntityManager): Promise<User[]> {
+    return this.users.findByIds(ids, manager);
+  }
+
+  /** The users of these usernames, ignoring case (usernames of nobody are left out). */
+  findByUsernames(usernames: string[]): Promise<User[]> {
+    return this.users.findByUsernames(usernames);
+  }
+
   async me(caller: AuthUser): Promise<UserDto> {
     return toUserDto(await this.require(caller.userId));
   }
@@ -36,7 +63,7 @@ export class UsersService {
 
   async getPublic(id: string): Promise<UserPublicDto> {
     const [user] = await this.publicProfiles([id]);
-    if (!user) throw AppException.notFound('USER_NOT_FOUND', 'user not found');
+    if (!user) throw new AppException('USER_NOT_FOUND', 'user not found');
     return user;
   }
 

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source-options';
-import { HistoryPageQuery, historyPageQueryBuilder } from '../../src/messages/history-page.query';
-import { Message } from '../../src/messages/message.entity';
+import { HistoryPageQuery, historyPageQueryBuilder } from '../../src/conversations/history-page.query';
+import { Message } from '../../src/conversations/message.entity';
 import { TestUser } from '../support/api';
 import { seedMessages } from '../support/seed';
 import { useService } from '../support/service';

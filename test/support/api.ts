@@ -296,3 +296,8 @@ function binary(res: unknown, done: (err: Error | null, body: Buffer) => void) {
   stream.on('data', (c: Buffer) => chunks.push(c));
   stream.on('end', () => done(null, Buffer.concat(chunks)));
 }
+
+/** A new user of the service at `url`, for a spec that has only the URL (`Api.newUser` otherwise). */
+export function registerUser(url: string, username?: string, password?: string): Promise<TestUser> {
+  return new Api(url).newUser(username, password);
+}

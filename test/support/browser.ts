@@ -76,7 +76,7 @@ export const expectText = (locator: Locator, expected: string, timeoutMs?: numbe
   eventually(
     () => text(locator),
     (t) => t === expected,
-    `${locator} to have text ${JSON.stringify(expected)}`,
+    `${String(locator)} to have text ${JSON.stringify(expected)}`,
     timeoutMs,
   );
 
@@ -84,7 +84,7 @@ export const expectTextContaining = (locator: Locator, expected: string, timeout
   eventually(
     () => text(locator),
     (t) => t?.includes(expected) ?? false,
-    `${locator} to contain ${JSON.stringify(expected)}`,
+    `${String(locator)} to contain ${JSON.stringify(expected)}`,
     timeoutMs,
   );
 
@@ -92,7 +92,7 @@ export const expectCount = (locator: Locator, expected: number, timeoutMs?: numb
   eventually(
     () => locator.count(),
     (n) => n === expected,
-    `${locator} to count ${expected}`,
+    `${String(locator)} to count ${expected}`,
     timeoutMs,
   );
 
@@ -100,6 +100,6 @@ export const expectAttribute = (locator: Locator, name: string, expected: string
   eventually(
     () => locator.getAttribute(name, { timeout: 1000 }),
     (v) => v === expected,
-    `${locator} to have ${name}="${expected}"`,
+    `${String(locator)} to have ${name}="${expected}"`,
     timeoutMs,
   );

@@ -5,9 +5,11 @@
  */
 export type { AuthResponseDto } from '../../src/auth/dto/auth.dto';
 export type { UserDto, UserListDto, UserPublicDto } from '../../src/users/dto/user.dto';
-export type { ChatDetailDto, ChatListDto, ChatMemberDto, ChatSummaryDto } from '../../src/chats/dto/chat.dto';
-export type { ForwardedFromDto, MessageDto, SystemEventDto } from '../../src/messages/dto/message.dto';
-export type { CommandAnswerDto, HistoryPageDto, MessageListDto, ReceiptsDto } from '../../src/messages/dto/message-requests.dto';
+export type { ChatDetailDto, ChatListDto, ChatMemberDto, ChatSummaryDto } from '../../src/conversations/dto/chat.dto';
+export type { ForwardedFromDto, MessageDto, SystemEventDto } from '../../src/conversations/dto/message.dto';
+export type { CommandAnswerDto, HistoryPageDto, MessageListDto, ReceiptsDto } from '../../src/conversations/dto/message-requests.dto';
 export type { AttachmentDto } from '../../src/attachments/dto/attachment.dto';
 export type { PresenceListDto } from '../../src/presence/presence.controller';
 export type { ErrorResponseDto } from '../../src/common/api-errors';
+/** The socket.io protocol: client events (payload and answer) and server events, from the service's wire map. */
+export type { ClientEventName, ClientEvents, ServerEventName, ServerEvents } from '../../src/realtime/wire-events';

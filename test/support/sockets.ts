@@ -1,30 +1,15 @@
 import { createHmac } from 'node:crypto';
 import { io, Socket } from 'socket.io-client';
-import type { ChatSummaryDto, ErrorResponseDto, HistoryPageDto, MessageDto, MessageListDto } from './contract';
+import type { ClientEventName, ClientEvents, ErrorResponseDto, MessageDto, ServerEventName, ServerEvents } from './contract';
 import { TEST_JWT_SECRET } from './service';
 
-/** What the server emits, by event: the contract's payloads. */
-export interface ServerEvents {
-  'message:new': MessageDto;
-  'message:updated': MessageDto;
-  receipt: { chatId: string; userId: string; type: 'delivered' | 'read'; seq: number };
-  typing: { chatId: string; userId: string; isTyping: boolean };
-  presence: { userId: string; online: boolean; lastSeenAt: string | null };
-  'chat:updated': ChatSummaryDto;
-  'chat:removed': { chatId: string };
-}
-
-/** What the ack of a client event carries in `data` when it is ok (the others answer `null`). */
-export interface AckData {
-  /** A command ("/help") answers its result instead. */
-  'message:send': MessageDto;
-  'message:edit': MessageDto;
-  'message:forward': MessageListDto;
-  'messages:history': HistoryPageDto;
-}
-
-type Payload<E extends string> = E extends keyof ServerEvents ? ServerEvents[E] : unknown;
-export type AckOf<E extends string> = Ack<E extends keyof AckData ? AckData[E] : unknown>;
+/**
+ * The ack of `event`, its `data` typed by the wire map's answer. `message:send` is typed as a
+ * message: a command ("/help") answers a CommandAnswerDto instead, which the tests only match.
+ */
+export type AckOf<E extends string> = Ack<
+  E extends 'message:send' ? MessageDto : E extends ClientEventName ? ClientEvents[E]['answer'] : unknown
+>;
 
 /** An acknowledgement: `{ ok: true, data }` or `{ ok: false, error }` (`data` is typed for the ok case). */
 export interface Ack<T = unknown> {
@@ -58,15 +43,19 @@ export class TestSocket {
   }
 
   /** The first not yet consumed `event` matching `predicate` (consumed now), or a timeout error. */
-  waitFor<E extends string>(event: E, predicate: (data: Payload<E>) => boolean = () => true, timeoutMs = 5000): Promise<Payload<E>> {
+  waitFor<E extends ServerEventName>(
+    event: E,
+    predicate: (data: ServerEvents[E]) => boolean = () => true,
+    timeoutMs = 5000,
+  ): Promise<ServerEvents[E]> {
     return new Promise((resolve, reject) => {
       const check = () => {
-        const i = this.received.findIndex((r) => r.event === event && predicate(r.data as Payload<E>));
+        const i = this.received.findIndex((r) => r.event === event && predicate(r.data as ServerEvents[E]));
         if (i < 0) return false;
         const [hit] = this.received.splice(i, 1);
         this.waiters.delete(check);
         clearTimeout(timer);
-        resolve(hit.data as Payload<E>);
+        resolve(hit.data as ServerEvents[E]);
         return true;
       };
       const timer = setTimeout(() => {
@@ -79,9 +68,9 @@ export class TestSocket {
   }
 
   /** Asserts that no matching `event` arrives within `ms` (a short bounded wait). */
-  async nothing<E extends string>(event: E, predicate: (data: Payload<E>) => boolean = () => true, ms = 300): Promise<void> {
+  async nothing<E extends ServerEventName>(event: E, predicate: (data: ServerEvents[E]) => boolean = () => true, ms = 300): Promise<void> {
     await new Promise((r) => setTimeout(r, ms));
-    const hit = this.received.find((r) => r.event === event && predicate(r.data as Payload<E>));
+    const hit = this.received.find((r) => r.event === event && predicate(r.data as ServerEvents[E]));
     if (hit) throw new Error(`unexpected "${event}": ${JSON.stringify(hit.data).slice(0, 500)}`);
   }
 

@@ -20,16 +20,21 @@ export function initAuthView() {
   $('#auth-switch').addEventListener('click', () => setMode(mode === 'login' ? 'register' : 'login'));
   $('#auth-form').addEventListener('submit', async (e) => {
     e.preventDefault();
-    const username = $('#auth-username').value.trim();
-    const password = $('#auth-password').value;
+    // The contract's username and password rules (fixed, not configurable) are written once, as the
+    // inputs' constraints in index.html; the messages here read them from there.
+    const nameInput = $('#auth-username');
+    const passwordInput = $('#auth-password');
+    const username = nameInput.value.trim();
+    const password = passwordInput.value;
     const error = $('#auth-error');
-    if (!/^[A-Za-z0-9_.]{3,32}$/.test(username)) {
-      error.textContent = 'A username has 3 to 32 letters, digits, “_” or “.”.';
-      return $('#auth-username').focus();
+    const { minLength, maxLength, pattern } = nameInput;
+    if (username.length < minLength || username.length > maxLength || !new RegExp(`^(?:${pattern})$`).test(username)) {
+      error.textContent = `A username has ${minLength} to ${maxLength} letters, digits, “_” or “.”.`;
+      return nameInput.focus();
     }
-    if (password.length < 8) {
-      error.textContent = 'The password needs at least 8 characters.';
-      return $('#auth-password').focus();
+    if (password.length < passwordInput.minLength) {
+      error.textContent = `The password needs at least ${passwordInput.minLength} characters.`;
+      return passwordInput.focus();
     }
     const submit = $('#auth-submit');
     submit.disabled = true;

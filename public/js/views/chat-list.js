@@ -1,6 +1,11 @@
 // The chat list: pinned chats first, unread badges, last message preview, online dots, typing.
 import { $, formatTime, h, icon, reconcile } from '../dom.js';
-import { chatList, chatTitle, loadMoreChats, notice, openChat, state, statusOf, subscribe, typingIn, userName } from '../store.js';
+import { chatList, chatTitle, loadMoreChats } from '../chats.js';
+import { openChat } from '../history.js';
+import { notice, state, subscribe } from '../state.js';
+import { statusOf } from '../ticks.js';
+import { typingIn } from '../typing.js';
+import { userName } from '../users.js';
 
 export const TICKS = { sending: '…', failed: '!', sent: '✓', delivered: '✓✓', read: '✓✓' };
 

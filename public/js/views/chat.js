@@ -1,25 +1,13 @@
 // The open conversation: header, history (older pages on scrolling up), composer with uploads.
 import { download, upload } from '../api.js';
 import { $, announce, formatSize, h, icon, reconcile } from '../dom.js';
-import {
-  chatTitle,
-  conversation,
-  deliver,
-  discard,
-  loadOlder,
-  markRead,
-  messagesOf,
-  notice,
-  openChat,
-  send,
-  setPinned,
-  setTyping,
-  state,
-  statusOf,
-  subscribe,
-  typingIn,
-  userName,
-} from '../store.js';
+import { chatTitle, markRead, setPinned } from '../chats.js';
+import { loadOlder, messagesOf, openChat } from '../history.js';
+import { deliver, discard, send } from '../messages.js';
+import { conversation, notice, state, subscribe } from '../state.js';
+import { statusOf } from '../ticks.js';
+import { setTyping, typingIn } from '../typing.js';
+import { userName } from '../users.js';
 import { preview, TICKS } from './chat-list.js';
 import { confirmDeleteChat, openMessageActions } from './dialogs.js';
 

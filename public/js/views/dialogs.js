@@ -1,7 +1,11 @@
 // Modal dialogs (<dialog>: focus stays inside, Escape closes): new chat, new group, message
 // actions, forward, delete chat.
 import { $, h, reconcile } from '../dom.js';
-import { chatList, chatTitle, createGroup, deleteChat, deleteMessage, forward, myRole, searchUsers, startDirect, state } from '../store.js';
+import { chatList, chatTitle, createGroup, deleteChat, myRole, startDirect } from '../chats.js';
+import { openChat } from '../history.js';
+import { deleteMessage, forward } from '../messages.js';
+import { state } from '../state.js';
+import { searchUsers } from '../users.js';
 
 function open(id) {
   const dialog = $(id);
@@ -55,7 +59,7 @@ async function search() {
 
 async function pickUser(u) {
   try {
-    await startDirect(u.id);
+    await openChat(await startDirect(u.id));
     $('#direct-dialog').close();
   } catch (err) {
     $('#direct-error').textContent = err.message;
@@ -84,7 +88,7 @@ async function submitGroup(e) {
       if (!found) return (error.textContent = `No user @${name}.`);
       ids.push(found.id);
     }
-    await createGroup(title, ids);
+    await openChat(await createGroup(title, ids));
     $('#group-dialog').close();
     $('#group-form').reset();
   } catch (err) {

@@ -1,0 +1,118 @@
+// A chat's messages as the client holds them: opening a chat, history pages (older on scrolling
+// up, newer after a gap or a reconnect) and stored messages arriving. Page sizes are the server's:
+// no request names a limit, and the loops follow `hasMore`.
+import { ApiError, api } from './api.js';
+import { loadDetail, refreshChat, removeChat } from './chats.js';
+import { changed, conversation, failed, state } from './state.js';
+import { setTyping } from './typing.js';
+import { ensureUser } from './users.js';
+
+/** The chat's messages by seq, then the ones still being sent. */
+export function messagesOf(chatId) {
+  const c = state.conversations.get(chatId);
+  if (!c) return [];
+  const stored = [...c.messages.values()].sort((a, b) => a.seq - b.seq);
+  return stored.concat([...c.pending.values()]);
+}
+
+/**
+ * One page of history, as many messages as the server's default page (HISTORY_PAGE_SIZE) holds.
+ * @param {string} chatId
+ * @param {{ before?: number, after?: number }} [around] none: the newest messages
+ * @returns {Promise<{ items: any[], hasMore: boolean }>}
+ */
+export function historyPage(chatId, around = {}) {
+  const query = new URLSearchParams(Object.entries(around).map(([k, v]) => [k, String(v)])).toString();
+  return api('GET', `/api/chats/${chatId}/messages${query ? `?${query}` : ''}`);
+}
+
+export async function openChat(chatId) {
+  if (state.openChatId && state.openChatId !== chatId) setTyping(state.openChatId, false);
+  state.openChatId = chatId;
+  changed('list', 'chat', 'header');
+  if (!chatId) return;
+  const c = conversation(chatId);
+  try {
+    await Promise.all([c.loaded ? fetchAfter(chatId) : loadNewest(chatId), loadDetail(chatId)]);
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'CHAT_NOT_FOUND') removeChat(chatId);
+    failed(err);
+  }
+}
+
+async function loadNewest(chatId) {
+  const res = await historyPage(chatId);
+  const c = conversation(chatId);
+  addMessages(c, res.items);
+  c.hasMore = res.hasMore;
+  c.loaded = true;
+  changed('chat');
+}
+
+/** The page before the oldest message held; the view keeps the scroll position. */
+export async function loadOlder(chatId) {
+  const c = conversation(chatId);
+  if (!c.loaded || !c.hasMore || c.loadingOlder) return;
+  c.loadingOlder = true;
+  changed('chat');
+  try {
+    const res = await historyPage(chatId, { before: c.minSeq });
+    addMessages(c, res.items);
+    c.hasMore = res.hasMore;
+  } catch (err) {
+    failed(err);
+  } finally {
+    c.loadingOlder = false;
+    changed('chat');
+  }
+}
+
+/** Everything after the newest message held (after a gap or a reconnect), page by page. */
+export function fetchAfter(chatId) {
+  const c = conversation(chatId);
+  c.catchingUp ??= (async () => {
+    for (;;) {
+      const res = await historyPage(chatId, { after: c.maxSeq });
+      addMessages(c, res.items);
+      changed('chat');
+      if (!res.hasMore || res.items.length === 0) break;
+    }
+  })().finally(() => (c.catchingUp = null));
+  return c.catchingUp;
+}
+
+function addMessages(c, items) {
+  for (const m of items) {
+    c.messages.set(m.seq, m);
+    if (m.clientId && m.senderId === state.me.id) c.pending.delete(m.clientId);
+    c.minSeq = c.minSeq ? Math.min(c.minSeq, m.seq) : m.seq;
+    c.maxSeq = Math.max(c.maxSeq, m.seq);
+    ensureUser(m.senderId);
+  }
+}
+
+/** A stored message, from the server's events or an acknowledgement. */
+export function receive(m) {
+  const chat = state.chats.get(m.chatId);
+  if (!chat) {
+    refreshChat(m.chatId); // e.g. a dialog I deleted, brought back by a new message
+    return;
+  }
+  if (m.seq >= chat.lastSeq) Object.assign(chat, { lastSeq: m.seq, lastMessage: m, lastActivityAt: m.createdAt });
+  const c = state.conversations.get(m.chatId);
+  if (c?.loaded) {
+    if (c.maxSeq && m.seq > c.maxSeq + 1) fetchAfter(m.chatId).catch(() => {});
+    else addMessages(c, [m]);
+  }
+  changed('list', 'chat');
+}
+
+/** A stored message changed (edit, delete for everyone, attachment removed, ticks). */
+export function update(m) {
+  const c = state.conversations.get(m.chatId);
+  const held = c?.messages.get(m.seq);
+  if (held) c.messages.set(m.seq, { ...held, ...m });
+  const chat = state.chats.get(m.chatId);
+  if (chat?.lastMessage?.seq === m.seq) chat.lastMessage = { ...chat.lastMessage, ...m };
+  changed('chat', 'list');
+}

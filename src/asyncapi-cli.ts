@@ -1,0 +1,4 @@
+import { printDocument } from './docs-cli';
+import { buildAsyncApi } from './realtime/asyncapi';
+
+printDocument(buildAsyncApi);

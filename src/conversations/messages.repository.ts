@@ -1,0 +1,251 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { Attachment, toAttachmentDto } from '../attachments/attachment.entity';
+import { AttachmentDto } from '../attachments/dto/attachment.dto';
+import { MessageAttachment } from './message-attachment.entity';
+import { MessageHide } from './message-hide.entity';
+import { Message, SystemEvent } from './message.entity';
+import { entityFromRow } from '../common/raw-rows';
+import { HistoryPageQuery, VISIBLE, historyPageQueryBuilder } from './history-page.query';
+import { OthersCursors } from './message-view';
+
+export type { HistoryPageQuery } from './history-page.query';
+
+export type NewMessage = Pick<Message, 'chatId' | 'senderId' | 'type' | 'text'> &
+  Partial<Pick<Message, 'event' | 'clientId' | 'forwardedFromChatId' | 'forwardedFromSeq' | 'forwardedFromSenderId'>> & {
+    /** Refuse the whole statement unless the sender is a member (sends and forwards; not system messages). */
+    checkSender?: boolean;
+  };
+
+export interface StoredMessage {
+  message: Message;
+  /** The chat's member ids at the commit: who the message is announced to. */
+  memberIds: string[];
+}
+
+/** A checked sender is not a member of the chat (any more): nothing of the statement was stored. */
+export class SenderNotMember extends Error {
+  constructor() {
+    super('the sender is not a member of the chat');
+  }
+}
+
+@Injectable()
+export class MessagesRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  /** The manager outside any transaction: each statement commits by itself. */
+  get manager(): EntityManager {
+    return this.dataSource.manager;
+  }
+
+  /**
+   * THE seq allocation: stores messages, possibly for several chats, in ONE statement (one round
+   * trip, one commit when run outside a transaction). Each chat's row is locked in id order (so
+   * concurrent statements never deadlock) and its `last_seq` bumped by its count; each chat's
+   * messages get consecutive seqs in the order given, with a time read after the lock that never
+   * goes back (so `createdAt` follows `seq`); members who deleted the dialog get it back; and the
+   * sender of every item with `checkSender` must be a member, checked under those locks with a row
+   * lock on the membership, so a removal committed meanwhile is seen.
+   *
+   * All or nothing: returns null, storing nothing, when a chat does not exist; throws
+   * SenderNotMember (app_raise aborts the statement whole) when a checked sender is not a member;
+   * a clientId used before fails on `uq_messages_client_id`. Else the messages in the order given,
+   * each with its chat's member ids.
+   */
+  async allocateAndInsert(items: NewMessage[], manager: EntityManager = this.dataSource.manager): Promise<StoredMessage[] | null> {
+    if (!items.length) return [];
+    const column = <K extends keyof NewMessage>(key: K) => items.map((m) => m[key] ?? null);
+    let rows: Array<Record<string, unknown>>;
+    try {
+      rows = await manager.query(
+        `WITH input AS (
+           SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::text[], $5::jsonb[], $6::uuid[],
+                                $7::uuid[], $8::int[], $9::uuid[], $10::bool[])
+                  WITH ORDINALITY AS t(chat_id, sender_id, type, text, event, client_id, ff_chat, ff_seq, ff_sender, check_sender, ord)
+         ), counts AS (
+           SELECT chat_id, count(*)::int AS n FROM input GROUP BY chat_id
+         ), locked AS (
+           SELECT ch.id FROM chats ch WHERE ch.id IN (SELECT chat_id FROM counts) ORDER BY ch.id FOR UPDATE
+         ), c AS (
+           UPDATE chats ch
+              SET last_seq = ch.last_seq + counts.n,
+                  last_activity_at = GREATEST(ch.last_activity_at, date_trunc('milliseconds', clock_timestamp()))
+             FROM counts
+            WHERE ch.id = counts.chat_id AND (SELECT count(*) FROM locked) = (SELECT count(*) FROM counts)
+            RETURNING ch.id, ch.last_seq - counts.n AS seq_base, ch.last_activity_at
+         ), numbered AS (
+           SELECT i.*, c.seq_base + row_number() OVER (PARTITION BY i.chat_id ORDER BY i.ord) AS seq, c.last_activity_at
+             FROM input i JOIN c ON c.id = i.chat_id
+         ), senders AS (
+           SELECT cm.chat_id, cm.user_id FROM chat_members cm
+            WHERE (cm.chat_id, cm.user_id) IN (SELECT chat_id, sender_id FROM numbered WHERE check_sender)
+            FOR KEY SHARE OF cm
+         ), unhide AS (
+           UPDATE chat_members SET hidden = false WHERE chat_id IN (SELECT id FROM c) AND hidden
+         ), ins AS (
+           INSERT INTO messages (chat_id, seq, sender_id, type, text, event, client_id,
+                                 forwarded_from_chat_id, forwarded_from_seq, forwarded_from_sender_id, created_at)
+           SELECT n.chat_id, n.seq, n.sender_id, n.type, n.text, n.event, n.client_id, n.ff_chat, n.ff_seq, n.ff_sender, n.last_activity_at
+             FROM numbered n
+            WHERE (SELECT count(DISTINCT (chat_id, sender_id)) FROM numbered WHERE check_sender) = (SELECT count(*) FROM senders)
+               OR app_raise('P0404', 'not a member')
+           RETURNING *
+         )
+         SELECT ins.*, m.member_ids
+           FROM ins JOIN (SELECT chat_id, array_agg(user_id) AS member_ids FROM chat_members
+                           WHERE chat_id IN (SELECT id FROM c) GROUP BY chat_id) m ON m.chat_id = ins.chat_id
+          ORDER BY ins.chat_id, ins.seq`,
+        [
+          column('chatId'),
+          column('senderId'),
+          column('type'),
+          column('text'),
+          items.map((m) => (m.event ? JSON.stringify(m.event) : null)),
+          column('clientId'),
+          column('forwardedFromChatId'),
+          column('forwardedFromSeq'),
+          column('forwardedFromSenderId'),
+          items.map((m) => m.checkSender ?? false),
+        ],
+      );
+    } catch (err) {
+      if ((err as { driverError?: { code?: string } }).driverError?.code === 'P0404') throw new SenderNotMember();
+      throw err;
+    }
+    if (rows.length !== items.length) return null;
+    // Rows come per chat in seq order, which is each chat's input order: hand them back in input order.
+    const perChat = new Map<string, Array<Record<string, unknown>>>();
+    for (const r of rows) perChat.set(r.chat_id as string, [...(perChat.get(r.chat_id as string) ?? []), r]);
+    return items.map((item) => {
+      const r = perChat.get(item.chatId)!.shift()!;
+      return { message: this.fromRow(r), memberIds: r.member_ids as string[] };
+    });
+  }
+
+  private fromRow(r: Record<string, unknown>): Message {
+    return entityFromRow(this.dataSource, Message, r);
+  }
+
+  /** A system message recording a change to the chat, in the caller's transaction (the actor need not be a member any more). */
+  async insertSystemMessage(manager: EntityManager, chatId: string, event: SystemEvent, text: string): Promise<Message> {
+    const stored = await this.allocateAndInsert([{ chatId, senderId: event.actorId, type: 'system', text, event }], manager);
+    return stored![0].message;
+  }
+
+  /** Puts claimed uploads on a message, in the order given (the claim is the attachments module's). */
+  async linkAttachments(manager: EntityManager, messageId: string, attachmentIds: string[]): Promise<void> {
+    if (!attachmentIds.length) return;
+    await manager.query(
+      `INSERT INTO message_attachments (message_id, attachment_id, position)
+       SELECT $1, id, ord::smallint FROM unnest($2::uuid[]) WITH ORDINALITY AS t(id, ord)`,
+      [messageId, attachmentIds],
+    );
+  }
+
+  /** The messages (not deleted for everyone) that carry an attachment: the original and its forwards. */
+  findCarrying(attachmentId: string): Promise<Message[]> {
+    return this.dataSource
+      .getRepository(Message)
+      .createQueryBuilder('m')
+      .innerJoin(MessageAttachment, 'ma', 'ma.message_id = m.id')
+      .where('ma.attachment_id = :attachmentId AND m.deleted_at IS NULL', { attachmentId })
+      .orderBy('m.chat_id')
+      .addOrderBy('m.seq')
+      .getMany();
+  }
+
+  /** A forward carries the same attachments: the references are copied, not the files. */
+  async copyAttachments(manager: EntityManager, pairs: Array<{ from: string; to: string }>): Promise<void> {
+    if (!pairs.length) return;
+    await manager.query(
+      `INSERT INTO message_attachments (message_id, attachment_id, position)
+       SELECT p.to_id, ma.attachment_id, ma.position
+         FROM unnest($1::uuid[], $2::uuid[]) AS p(from_id, to_id)
+         JOIN message_attachments ma ON ma.message_id = p.from_id`,
+      [pairs.map((p) => p.from), pairs.map((p) => p.to)],
+    );
+  }
+
+  /** The messages of these seqs that `viewer` can see, in ascending seq. */
+  findVisibleBySeqs(chatId: string, seqs: number[], viewerId: string, clearedSeq: number): Promise<Message[]> {
+    return this.dataSource
+      .getRepository(Message)
+      .createQueryBuilder('m')
+      .where('m.chat_id = :chatId AND m.seq = ANY(:seqs)', { chatId, seqs })
+      .andWhere(VISIBLE, { viewerId, clearedSeq })
+      .orderBy('m.seq', 'ASC')
+      .getMany();
+  }
+
+  findByClientId(chatId: string, senderId: string, clientId: string): Promise<Message | null> {
+    return this.dataSource.getRepository(Message).findOneBy({ chatId, senderId, clientId });
+  }
+
+  /** Keyset page on (chat_id, seq): the newest `limit` before `before`, or the oldest after `after`. */
+  async findHistoryPage(q: HistoryPageQuery): Promise<{ items: Message[]; hasMore: boolean }> {
+    const qb = historyPageQueryBuilder(this.dataSource.getRepository(Message), q);
+    const rows = await qb.getMany();
+    const hasMore = rows.length > q.limit;
+    const items = rows.slice(0, q.limit);
+    if (q.after === undefined) items.reverse();
+    return { items, hasMore };
+  }
+
+  /** Attachments each message carries (removed ones left out), in their order on the message. */
+  async findAttachments(messageIds: string[]): Promise<Map<string, AttachmentDto[]>> {
+    const result = new Map<string, AttachmentDto[]>();
+    if (!messageIds.length) return result;
+    const rows: Array<Record<string, unknown> & { message_id: string }> = await this.dataSource.query(
+      `SELECT ma.message_id, a.*
+           FROM message_attachments ma JOIN attachments a ON a.id = ma.attachment_id
+          WHERE ma.message_id = ANY($1) AND a.deleted_at IS NULL
+          ORDER BY ma.message_id, ma.position`,
+      [messageIds],
+    );
+    for (const r of rows) {
+      const list = result.get(r.message_id) ?? [];
+      list.push(toAttachmentDto(entityFromRow(this.dataSource, Attachment, r)));
+      result.set(r.message_id, list);
+    }
+    return result;
+  }
+
+  /** min(deliveredSeq), min(readSeq) over the other current members of each chat, for each viewer; keyed `chatId|viewerId`. */
+  async othersCursors(pairs: Array<{ chatId: string; viewerId: string }>): Promise<Map<string, OthersCursors>> {
+    const result = new Map<string, OthersCursors>();
+    if (!pairs.length) return result;
+    const rows: Array<{ chat_id: string; viewer_id: string; delivered: number | null; read: number | null }> = await this.dataSource.query(
+      `SELECT v.chat_id, v.viewer_id, min(cm.delivered_seq) AS delivered, min(cm.read_seq) AS read
+         FROM (SELECT DISTINCT * FROM unnest($1::uuid[], $2::uuid[]) AS t(chat_id, viewer_id)) v
+         JOIN chat_members cm ON cm.chat_id = v.chat_id AND cm.user_id <> v.viewer_id
+        GROUP BY v.chat_id, v.viewer_id`,
+      [pairs.map((p) => p.chatId), pairs.map((p) => p.viewerId)],
+    );
+    for (const r of rows) result.set(`${r.chat_id}|${r.viewer_id}`, { deliveredSeq: r.delivered ?? 0, readSeq: r.read ?? 0 });
+    return result;
+  }
+
+  async hideForUser(userId: string, chatId: string, seq: number): Promise<void> {
+    await this.dataSource.getRepository(MessageHide).upsert({ userId, chatId, seq }, ['userId', 'chatId', 'seq']);
+  }
+
+  async markDeletedForEveryone(id: string): Promise<void> {
+    await this.dataSource.getRepository(Message).update({ id }, { deletedAt: () => 'now()' });
+  }
+
+  /** Sets the text unless the message was deleted for everyone meanwhile; false then. */
+  async updateText(id: string, text: string): Promise<boolean> {
+    const result = await this.dataSource.getRepository(Message).update({ id, deletedAt: IsNull() }, { text, editedAt: () => 'now()' });
+    return (result.affected ?? 0) > 0;
+  }
+
+  findById(id: string): Promise<Message | null> {
+    return this.dataSource.getRepository(Message).findOneBy({ id });
+  }
+}

@@ -1,0 +1,86 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { MessagesRepository, NewMessage, SenderNotMember, StoredMessage } from './messages.repository';
+
+export interface TextSend {
+  chatId: string;
+  senderId: string;
+  text: string;
+  clientId: string;
+}
+
+/** Null when the chat does not exist or the sender is not a member: a 404 for the caller either way. */
+export type Stored = StoredMessage | null;
+
+const textMessage = (item: TextSend): NewMessage => ({ ...item, type: 'text', checkSender: true });
+
+interface Pending {
+  item: TextSend;
+  resolve: (stored: Stored) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Sends stored by one statement at most. */
+const MAX_BATCH = 200;
+
+/**
+ * Coalesces concurrent plain text sends into multi-row statements: one commit for many messages is
+ * the lever once commits dominate. A send never waits for a timer: with a free slot it goes at once
+ * (alone when alone); while all slots are busy the sends queue, and the next free slot takes all of
+ * them. A batch is all or nothing; when it fails (a sender not a member, a clientId already used, a
+ * missing chat) its sends are stored one by one, so each gets its own answer.
+ */
+@Injectable()
+export class SendCoalescer {
+  private readonly queue: Pending[] = [];
+  private inFlight = 0;
+
+  constructor(
+    private readonly messages: MessagesRepository,
+    // SEND_STATEMENTS_IN_FLIGHT (default 4): the rest of the pool stays free for everything else.
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  store(item: TextSend): Promise<Stored> {
+    return new Promise<Stored>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.config.sendStatementsInFlight && this.queue.length) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      this.inFlight += 1;
+      void this.run(batch).finally(() => {
+        this.inFlight -= 1;
+        this.pump();
+      });
+    }
+  }
+
+  private async run(batch: Pending[]): Promise<void> {
+    if (batch.length > 1) {
+      try {
+        const stored = await this.messages.allocateAndInsert(batch.map((p) => textMessage(p.item)));
+        if (stored) {
+          batch.forEach((p, i) => p.resolve(stored[i]));
+          return;
+        }
+      } catch {
+        // One bad send spoils the batch: fall through and answer each on its own.
+      }
+    }
+    await Promise.all(batch.map((p) => this.storeOne(p)));
+  }
+
+  private async storeOne({ item, resolve, reject }: Pending): Promise<void> {
+    try {
+      const stored = await this.messages.allocateAndInsert([textMessage(item)]);
+      resolve(stored && stored[0]);
+    } catch (err) {
+      if (err instanceof SenderNotMember) resolve(null);
+      else reject(err);
+    }
+  }
+}
