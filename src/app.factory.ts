@@ -64,7 +64,8 @@ export async function createApp(config: AppConfig, database: DatabaseTarget, log
   SwaggerModule.setup('docs', app, () => buildOpenApi(app), { jsonDocumentUrl: 'docs-json' });
   // The socket.io protocol as AsyncAPI 3, built once on first request (it builds a whole OpenAPI document).
   let asyncApi: AsyncApiDocument | undefined;
-  (app.getHttpAdapter().getInstance() as Express).get('/docs/asyncapi.json', (_req, res) => {
+  const http: Express = app.getHttpAdapter().getInstance();
+  http.get('/docs/asyncapi.json', (_req, res) => {
     res.json((asyncApi ??= buildAsyncApi(app)));
   });
   return app;
