@@ -4,14 +4,11 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import request from 'supertest';
-import type { CommandAnswerDto } from '../src/conversations/dto/message-requests.dto';
-import type { MessageDto } from '../src/conversations/dto/message.dto';
-import type { Ack, ClientEventName, ClientEvents, ServerEventName, ServerEvents } from '../src/realtime/wire-events';
-import { registerUser, TestUser } from './support/api';
+import type { Ack } from '../src/realtime/wire-events';
 import { ASYNCAPI_PATH, asyncApi, AsyncApiValidator } from './support/asyncapi';
-import { startTestService, TestService } from './support/service';
-import { connectSocket, TestSocket } from './support/sockets';
+import type { ClientEventName, ClientEvents, CommandAnswerDto, MessageDto, ServerEventName, ServerEvents } from './support/contract';
+import { useService } from './support/service';
+import { connectSocket, TestSocket, useSockets } from './support/sockets';
 
 const ROOT = join(__dirname, '..');
 const CLI = join(ROOT, 'dist', 'src', 'asyncapi-cli.js');
@@ -139,29 +136,11 @@ describe('the validator (test/support/asyncapi.ts)', () => {
 });
 
 describe('real socket traffic matches the document (real service, real PostgreSQL)', () => {
-  let svc: TestService;
-  const opened: TestSocket[] = [];
+  const svc = useService({ PRESENCE_GRACE_MS: '200' });
+  const { api } = svc;
+  const sockets = useSockets();
+  const open = (who: { accessToken: string }) => sockets.open(svc, who);
   const spec = () => asyncApi();
-
-  beforeAll(async () => {
-    svc = await startTestService({ PRESENCE_GRACE_MS: '200' });
-  });
-  afterAll(async () => {
-    for (const s of opened) s.close();
-    await svc?.close();
-  });
-
-  async function open(token: string): Promise<TestSocket> {
-    const socket = await connectSocket(svc.url, token);
-    opened.push(socket);
-    return socket;
-  }
-
-  async function login(user: TestUser): Promise<string> {
-    const res = await request(svc.url).post('/api/auth/login').send({ username: user.username, password: 'correct horse' });
-    expect(res.status).toBe(200);
-    return (res.body as { accessToken: string }).accessToken;
-  }
 
   /** A client event whose payload the document accepts; its ack is checked against the document (so typed by the wire map). */
   async function call<E extends ClientEventName>(socket: TestSocket, event: E, payload: ClientEvents[E]['payload']) {
@@ -183,7 +162,7 @@ describe('real socket traffic matches the document (real service, real PostgreSQ
     event: E,
     predicate: (payload: ServerEvents[E]) => boolean = () => true,
   ) {
-    const payload = await socket.waitFor<ServerEvents[E]>(event, predicate);
+    const payload = await socket.waitFor(event, predicate);
     spec().serverEvent(event, payload);
     return payload;
   }
@@ -199,7 +178,7 @@ describe('real socket traffic matches the document (real service, real PostgreSQ
   }
 
   it('handshake refusal, every server event, and the acks of the chat’s client events', async () => {
-    const [alice, bob] = [await registerUser(svc.url), await registerUser(svc.url)];
+    const [alice, bob] = await api.newUsers(2);
 
     const refused = await connectSocket(svc.url, 'not-a-jwt').then(
       () => new Error('connected'),
@@ -208,17 +187,17 @@ describe('real socket traffic matches the document (real service, real PostgreSQ
     expect(refused.message).toBe('unauthorized');
     spec().connectRefusal(refused);
 
-    const a1 = await open(alice.accessToken);
-    const a2 = await open(await login(alice));
+    const a1 = await open(alice);
+    const a2 = await open(await api.newSession(alice));
 
     // The chat is created with Alice's sockets open: chat:updated, with a peer and no last message.
-    const created = await request(svc.url).post('/api/chats').set(alice.auth).send({ type: 'direct', userId: bob.id });
+    const created = await api.createChat(alice, { type: 'direct', userId: bob.id });
     expect(created.status).toBe(201);
-    const chatId = (created.body as { id: string }).id;
+    const chatId = created.body.id;
     expect(await next(a1, 'chat:updated', (s) => s.id === chatId)).toMatchObject({ title: null, lastMessage: null, pinnedAt: null });
 
     // Bob comes online: Alice, who shares a chat with him, is told.
-    const b1 = await open(bob.accessToken);
+    const b1 = await open(bob);
     await next(a1, 'presence', (p) => p.userId === bob.id && p.online);
 
     expect(await call(a1, 'typing', { chatId, isTyping: true })).toEqual({ ok: true, data: null });
@@ -278,16 +257,13 @@ describe('real socket traffic matches the document (real service, real PostgreSQ
   });
 
   it('a group: system messages, with their events, in acks and events', async () => {
-    const [owner, member, invited] = [await registerUser(svc.url), await registerUser(svc.url), await registerUser(svc.url)];
-    const o1 = await open(owner.accessToken);
-    const m1 = await open(member.accessToken);
+    const [owner, member, invited] = await api.newUsers(3);
+    const o1 = await open(owner);
+    const m1 = await open(member);
 
-    const created = await request(svc.url)
-      .post('/api/chats')
-      .set(owner.auth)
-      .send({ type: 'group', title: 'team', memberIds: [member.id] });
+    const created = await api.createChat(owner, { type: 'group', title: 'team', memberIds: [member.id] });
     expect(created.status).toBe(201);
-    const chatId = (created.body as { id: string }).id;
+    const chatId = created.body.id;
     const summary = await next(m1, 'chat:updated', (s) => s.id === chatId);
     expect(summary).toMatchObject({ type: 'group', peer: null, lastMessage: { type: 'system', event: { kind: 'created' } } });
 

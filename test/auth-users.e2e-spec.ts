@@ -1,16 +1,10 @@
-import request from 'supertest';
-import { expectError, registerUser, uniqueName } from './support/api';
-import { TestService, startTestService } from './support/service';
+import { bearer, expectError, PASSWORD, uniqueName } from './support/api';
+import { anIsoTime, aUuid, containing } from './support/matchers';
+import { useService } from './support/service';
 
 describe('auth and users (real service, real PostgreSQL)', () => {
-  let svc: TestService;
-  beforeAll(async () => {
-    svc = await startTestService();
-  });
-  afterAll(async () => {
-    await svc?.close();
-  });
-  const api = () => request(svc.url);
+  const svc = useService();
+  const { api } = svc;
 
   function expectNoSecrets(body: unknown) {
     const text = JSON.stringify(body);
@@ -20,32 +14,32 @@ describe('auth and users (real service, real PostgreSQL)', () => {
   describe('POST /api/auth/register', () => {
     it('creates the user and a session, without leaking the password', async () => {
       const username = uniqueName('Reg');
-      const res = await api().post('/api/auth/register').send({ username, password: 'secret-pass', displayName: 'Régis 🚀' });
+      const res = await api.register({ username, password: 'secret-pass', displayName: 'Régis 🚀' });
       expect(res.status).toBe(201);
       expect(res.body.user).toEqual({
-        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        id: aUuid(),
         username,
         displayName: 'Régis 🚀',
         about: '',
-        createdAt: expect.stringMatching(/Z$/),
+        createdAt: anIsoTime(),
       });
       expect(typeof res.body.accessToken).toBe('string');
       expect(typeof res.body.refreshToken).toBe('string');
       expectNoSecrets(res.body.user);
-      const stored = await svc.db.query('SELECT password_hash FROM users WHERE id = $1', [res.body.user.id]);
+      const stored = await svc.db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = $1', [res.body.user.id]);
       expect(stored.rows[0].password_hash).toMatch(/^\$argon2id\$/);
     });
 
     it('defaults displayName to the username', async () => {
       const username = uniqueName();
-      const res = await api().post('/api/auth/register').send({ username, password: 'secret-pass' });
+      const res = await api.register({ username, password: 'secret-pass' });
       expect(res.body.user.displayName).toBe(username);
     });
 
     it('refuses a taken username, ignoring case', async () => {
       const username = uniqueName('Case');
-      await registerUser(svc.url, username);
-      const res = await api().post('/api/auth/register').send({ username: username.toUpperCase(), password: 'secret-pass' });
+      await api.newUser(username);
+      const res = await api.register({ username: username.toUpperCase(), password: 'secret-pass' });
       expectError(res, 409, 'USERNAME_TAKEN');
     });
 
@@ -58,21 +52,21 @@ describe('auth and users (real service, real PostgreSQL)', () => {
       [{ username: 'okname', password: 'secret-pass', admin: true }, 'admin'],
       [{ username: 42, password: 'secret-pass' }, 'username'],
     ])('answers 400 VALIDATION_FAILED with field details for %j', async (body, field) => {
-      const res = await api().post('/api/auth/register').send(body);
+      const res = await api.register(body);
       const err = expectError(res, 400, 'VALIDATION_FAILED');
-      expect(err.details.map((d: { field: string }) => d.field)).toContain(field);
+      expect(err.details?.map((d) => d.field)).toContain(field);
     });
 
     it('answers 400 for a body that is not JSON', async () => {
-      const res = await api().post('/api/auth/register').set('Content-Type', 'application/json').send('{"username":');
+      const res = await api.request().post('/api/auth/register').set('Content-Type', 'application/json').send('{"username":');
       expectError(res, 400, 'VALIDATION_FAILED');
     });
   });
 
   describe('POST /api/auth/login', () => {
     it('logs in with the right password (username case-insensitive)', async () => {
-      const u = await registerUser(svc.url, uniqueName('Log'));
-      const res = await api().post('/api/auth/login').send({ username: u.username.toLowerCase(), password: 'correct horse' });
+      const u = await api.newUser(uniqueName('Log'));
+      const res = await api.login({ username: u.username.toLowerCase(), password: PASSWORD });
       expect(res.status).toBe(200);
       expect(res.body.user.id).toBe(u.id);
       expect(res.body.refreshToken).not.toBe(u.refreshToken);
@@ -80,111 +74,95 @@ describe('auth and users (real service, real PostgreSQL)', () => {
     });
 
     it('answers the same for an unknown user and a wrong password', async () => {
-      const u = await registerUser(svc.url);
-      const wrong = await api().post('/api/auth/login').send({ username: u.username, password: 'wrong password' });
-      const unknown = await api()
-        .post('/api/auth/login')
-        .send({ username: uniqueName('nobody'), password: 'wrong password' });
+      const u = await api.newUser();
+      const wrong = await api.login({ username: u.username, password: 'wrong password' });
+      const unknown = await api.login({ username: uniqueName('nobody'), password: 'wrong password' });
       expectError(wrong, 401, 'INVALID_CREDENTIALS');
       expectError(unknown, 401, 'INVALID_CREDENTIALS');
       expect(wrong.body).toEqual(unknown.body);
     });
 
     it('answers 400 for a missing password', async () => {
-      expectError(await api().post('/api/auth/login').send({ username: 'x' }), 400, 'VALIDATION_FAILED');
+      expectError(await api.login({ username: 'x' }), 400, 'VALIDATION_FAILED');
     });
   });
 
   describe('POST /api/auth/refresh', () => {
     it('rotates: the new pair works, the old refresh token stops working and its reuse ends the session', async () => {
-      const u = await registerUser(svc.url);
-      const first = await api().post('/api/auth/refresh').send({ refreshToken: u.refreshToken });
+      const u = await api.newUser();
+      const first = await api.refresh(u.refreshToken);
       expect(first.status).toBe(200);
       expect(first.body.user.id).toBe(u.id);
       expect(first.body.refreshToken).not.toBe(u.refreshToken);
-      const me = await api().get('/api/users/me').set('Authorization', `Bearer ${first.body.accessToken}`);
+      const me = await api.me({ auth: bearer(first.body.accessToken) });
       expect(me.status).toBe(200);
 
       // The rotated (old) token again: refused, and the session it belongs to ends.
-      expectError(await api().post('/api/auth/refresh').send({ refreshToken: u.refreshToken }), 401, 'UNAUTHORIZED');
-      expectError(await api().post('/api/auth/refresh').send({ refreshToken: first.body.refreshToken }), 401, 'UNAUTHORIZED');
-      expectError(await api().get('/api/users/me').set('Authorization', `Bearer ${first.body.accessToken}`), 401, 'UNAUTHORIZED');
+      expectError(await api.refresh(u.refreshToken), 401, 'UNAUTHORIZED');
+      expectError(await api.refresh(first.body.refreshToken), 401, 'UNAUTHORIZED');
+      expectError(await api.me({ auth: bearer(first.body.accessToken) }), 401, 'UNAUTHORIZED');
     });
 
     it('refuses garbage', async () => {
-      expectError(await api().post('/api/auth/refresh').send({ refreshToken: 'nope' }), 401, 'UNAUTHORIZED');
-      expectError(await api().post('/api/auth/refresh').send({}), 400, 'VALIDATION_FAILED');
+      expectError(await api.refresh('nope'), 401, 'UNAUTHORIZED');
+      expectError(await api.post('/api/auth/refresh', null, {}), 400, 'VALIDATION_FAILED');
     });
 
     it('keeps sessions apart: another device is not affected', async () => {
-      const u = await registerUser(svc.url);
-      const phone = await api().post('/api/auth/login').send({ username: u.username, password: 'correct horse' });
-      await api().post('/api/auth/logout').set(u.auth).expect(204);
-      expect((await api().get('/api/users/me').set('Authorization', `Bearer ${phone.body.accessToken}`)).status).toBe(200);
+      const u = await api.newUser();
+      const phone = await api.login({ username: u.username, password: PASSWORD });
+      expect((await api.logout(u)).status).toBe(204);
+      expect((await api.me({ auth: bearer(phone.body.accessToken) })).status).toBe(200);
     });
   });
 
   describe('POST /api/auth/logout', () => {
     it('ends the session: access and refresh tokens stop working', async () => {
-      const u = await registerUser(svc.url);
-      expect((await api().post('/api/auth/logout').set(u.auth)).status).toBe(204);
-      expectError(await api().get('/api/users/me').set(u.auth), 401, 'UNAUTHORIZED');
-      expectError(await api().post('/api/auth/refresh').send({ refreshToken: u.refreshToken }), 401, 'UNAUTHORIZED');
+      const u = await api.newUser();
+      expect((await api.logout(u)).status).toBe(204);
+      expectError(await api.me(u), 401, 'UNAUTHORIZED');
+      expectError(await api.refresh(u.refreshToken), 401, 'UNAUTHORIZED');
     });
 
     it('needs a token', async () => {
-      expectError(await api().post('/api/auth/logout'), 401, 'UNAUTHORIZED');
+      expectError(await api.logout(null), 401, 'UNAUTHORIZED');
     });
   });
 
   describe('tokens', () => {
     it('refuses a missing, malformed or foreign-signed token', async () => {
-      expectError(await api().get('/api/users/me'), 401, 'UNAUTHORIZED');
-      expectError(await api().get('/api/users/me').set('Authorization', 'Bearer not.a.jwt'), 401, 'UNAUTHORIZED');
-      const u = await registerUser(svc.url);
+      expectError(await api.me(null), 401, 'UNAUTHORIZED');
+      expectError(await api.me({ auth: bearer('not.a.jwt') }), 401, 'UNAUTHORIZED');
+      const u = await api.newUser();
       const [h, p] = u.accessToken.split('.');
-      expectError(await api().get('/api/users/me').set('Authorization', `Bearer ${h}.${p}.forgedsignature`), 401, 'UNAUTHORIZED');
+      expectError(await api.me({ auth: bearer(`${h}.${p}.forgedsignature`) }), 401, 'UNAUTHORIZED');
     });
   });
 
   describe('users', () => {
     it('GET and PATCH /api/users/me', async () => {
-      const u = await registerUser(svc.url);
-      const me = await api().get('/api/users/me').set(u.auth);
+      const u = await api.newUser();
+      const me = await api.me(u);
       expect(me.status).toBe(200);
       expect(me.body).toMatchObject({ id: u.id, username: u.username, about: '' });
       expectNoSecrets(me.body);
-      const patched = await api().patch('/api/users/me').set(u.auth).send({ displayName: 'New Name', about: 'ça va 👋' });
+      const patched = await api.updateMe(u, { displayName: 'New Name', about: 'ça va 👋' });
       expect(patched.status).toBe(200);
       expect(patched.body).toMatchObject({ id: u.id, displayName: 'New Name', about: 'ça va 👋' });
-      expect((await api().get('/api/users/me').set(u.auth)).body.about).toBe('ça va 👋');
+      expect((await api.me(u)).body.about).toBe('ça va 👋');
     });
 
     it('PATCH /api/users/me validates: about up to 500 code points, no unknown fields', async () => {
-      const u = await registerUser(svc.url);
-      expect(
-        (
-          await api()
-            .patch('/api/users/me')
-            .set(u.auth)
-            .send({ about: '😀'.repeat(500) })
-        ).status,
-      ).toBe(200);
-      expectError(
-        await api()
-          .patch('/api/users/me')
-          .set(u.auth)
-          .send({ about: '😀'.repeat(501) }),
-        400,
-        'VALIDATION_FAILED',
-      );
-      expectError(await api().patch('/api/users/me').set(u.auth).send({ username: 'hijack' }), 400, 'VALIDATION_FAILED');
-      expectError(await api().patch('/api/users/me').set(u.auth).send({ displayName: '' }), 400, 'VALIDATION_FAILED');
+      const u = await api.newUser();
+      expect((await api.updateMe(u, { about: '😀'.repeat(500) })).status).toBe(200);
+      expectError(await api.updateMe(u, { about: '😀'.repeat(501) }), 400, 'VALIDATION_FAILED');
+      expectError(await api.updateMe(u, { username: 'hijack' }), 400, 'VALIDATION_FAILED');
+      expectError(await api.updateMe(u, { displayName: '' }), 400, 'VALIDATION_FAILED');
     });
 
     it('GET /api/users/:id gives the public profile with presence', async () => {
-      const [a, b] = [await registerUser(svc.url), await registerUser(svc.url)];
-      const res = await api().get(`/api/users/${b.id}`).set(a.auth);
+      const [a, b] = await api.newUsers(2);
+      const res = await api.user(a, b.id);
       expect(res.status).toBe(200);
       expect(res.body).toEqual({
         id: b.id,
@@ -194,27 +172,24 @@ describe('auth and users (real service, real PostgreSQL)', () => {
         online: false,
         lastSeenAt: null,
       });
-      expectError(await api().get('/api/users/00000000-0000-4000-8000-000000000000').set(a.auth), 404, 'USER_NOT_FOUND');
-      expectError(await api().get('/api/users/not-a-uuid').set(a.auth), 400, 'VALIDATION_FAILED');
+      expectError(await api.user(a, '00000000-0000-4000-8000-000000000000'), 404, 'USER_NOT_FOUND');
+      expectError(await api.user(a, 'not-a-uuid'), 400, 'VALIDATION_FAILED');
     });
 
     it('GET /api/users?q= searches by prefix, ignoring case, with a limit', async () => {
       const prefix = uniqueName('Srch').slice(0, 20);
       const names = ['a1', 'a2', 'b3'].map((s) => `${prefix}${s}`);
-      const [viewer] = await Promise.all([registerUser(svc.url), ...names.map((n) => registerUser(svc.url, n))]);
-      const all = await api().get('/api/users').query({ q: prefix.toUpperCase() }).set(viewer.auth);
+      const [viewer] = await Promise.all([api.newUser(), ...names.map((n) => api.newUser(n))]);
+      const all = await api.searchUsers(viewer, { q: prefix.toUpperCase() });
       expect(all.status).toBe(200);
-      expect(all.body.items.map((u: { username: string }) => u.username)).toEqual(names);
-      expect(all.body.items[0]).toEqual(expect.objectContaining({ online: false, lastSeenAt: null }));
-      const limited = await api()
-        .get('/api/users')
-        .query({ q: `${prefix}a`, limit: 1 })
-        .set(viewer.auth);
-      expect(limited.body.items.map((u: { username: string }) => u.username)).toEqual([names[0]]);
+      expect(all.body.items.map((u) => u.username)).toEqual(names);
+      expect(all.body.items[0]).toEqual(containing({ online: false, lastSeenAt: null }));
+      const limited = await api.searchUsers(viewer, { q: `${prefix}a`, limit: 1 });
+      expect(limited.body.items.map((u) => u.username)).toEqual([names[0]]);
       // LIKE wildcards are literal characters, not patterns.
-      expect((await api().get('/api/users').query({ q: '_' }).set(viewer.auth)).body.items).toEqual([]);
-      expectError(await api().get('/api/users').query({ q: 'x', limit: 1000 }).set(viewer.auth), 400, 'VALIDATION_FAILED');
-      expectError(await api().get('/api/users').set(viewer.auth), 400, 'VALIDATION_FAILED');
+      expect((await api.searchUsers(viewer, { q: '_' })).body.items).toEqual([]);
+      expectError(await api.searchUsers(viewer, { q: 'x', limit: 1000 }), 400, 'VALIDATION_FAILED');
+      expectError(await api.searchUsers(viewer, {}), 400, 'VALIDATION_FAILED');
     });
 
     it('the username search is served by an index', async () => {
@@ -229,25 +204,28 @@ describe('auth and users (real service, real PostgreSQL)', () => {
 
   describe('operations', () => {
     it('GET /health reports the database', async () => {
-      const res = await api().get('/health');
+      const res = await api.get<{ info: { database: { status: string } } }>('/health', null);
       expect(res.status).toBe(200);
       expect(res.body.info.database.status).toBe('up');
     });
 
     it('unknown routes answer 404 in the contract body', async () => {
-      expectError(await api().get('/api/nope'), 404, 'NOT_FOUND');
+      expectError(await api.get('/api/nope', null), 404, 'NOT_FOUND');
     });
 
     it('sets security headers and a request id', async () => {
-      const res = await api().get('/health').set('X-Request-Id', 'req-123');
+      const res = await api.request().get('/health').set('X-Request-Id', 'req-123');
       expect(res.headers['x-request-id']).toBe('req-123');
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.headers['x-powered-by']).toBeUndefined();
     });
 
     it('serves Swagger UI and an OpenAPI document with the bearer scheme', async () => {
-      expect((await api().get('/docs')).status).toBe(200);
-      const doc = await api().get('/docs-json');
+      expect((await api.get('/docs', null)).status).toBe(200);
+      const doc = await api.get<{ components: { securitySchemes: Record<string, unknown> }; paths: Record<string, unknown> }>(
+        '/docs-json',
+        null,
+      );
       expect(doc.status).toBe(200);
       expect(doc.body.components.securitySchemes.bearer).toBeDefined();
       expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/auth/register', '/api/users/me', '/health']));

@@ -19,7 +19,7 @@ function run(env: Record<string, string>, dataDir: string): Promise<Outcome> {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
-    proc.stderr!.on('data', (d) => (stderr += d));
+    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       proc.kill('SIGKILL');
       fail(new Error(`still running after 15 s with ${JSON.stringify(env)}\n${stderr}`));

@@ -1,8 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import request from 'supertest';
-import { uniqueName } from './support/api';
+import { Api, bearer, uniqueName } from './support/api';
 import { ServiceProcess, spawnService } from './support/service';
 
 /** The fresh-machine mode: no DATABASE_URL, PGlite under DATA_DIR. */
@@ -28,12 +27,13 @@ describe('embedded PostgreSQL (no DATABASE_URL)', () => {
 
   it('starts on an empty DATA_DIR, serves the API and the docs, and stops gracefully on SIGTERM', async () => {
     svc = await start('first start, empty DATA_DIR');
-    const health = await request(svc.url).get('/health');
+    const api = new Api(svc.url);
+    const health = await api.get<{ info: { database: { status: string } } }>('/health', null);
     expect(health.status).toBe(200);
     expect(health.body.info.database.status).toBe('up');
-    expect((await request(svc.url).get('/docs')).status).toBe(200);
+    expect((await api.get('/docs', null)).status).toBe(200);
 
-    const reg = await request(svc.url).post('/api/auth/register').send({ username, password });
+    const reg = await api.register({ username, password });
     expect(reg.status).toBe(201);
 
     const t0 = Date.now();
@@ -45,10 +45,11 @@ describe('embedded PostgreSQL (no DATABASE_URL)', () => {
 
   it('keeps the data across a restart on the same DATA_DIR', async () => {
     svc = await start('restart, existing DATA_DIR');
-    const login = await request(svc.url).post('/api/auth/login').send({ username, password });
+    const api = new Api(svc.url);
+    const login = await api.login({ username, password });
     expect(login.status).toBe(200);
     expect(login.body.user.username).toBe(username);
-    const me = await request(svc.url).get('/api/users/me').set('Authorization', `Bearer ${login.body.accessToken}`);
+    const me = await api.me({ auth: bearer(login.body.accessToken) });
     expect(me.status).toBe(200);
     expect(await svc.stop('SIGTERM')).toBe(0);
     svc = undefined;

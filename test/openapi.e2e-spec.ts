@@ -33,7 +33,7 @@ describe('OpenAPI document (built without a database)', () => {
       maxBuffer: 64 * 1024 * 1024,
     });
     generated = stdout;
-    doc = JSON.parse(generated);
+    doc = JSON.parse(generated) as typeof doc;
   });
 
   const operations = () =>

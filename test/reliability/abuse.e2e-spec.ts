@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import request from 'supertest';
-import { registerUser, TestUser } from '../support/api';
-import { startTestService, TestService } from '../support/service';
-import { connectSocket, TestSocket } from '../support/sockets';
+import { expectError, TestUser } from '../support/api';
+import { anyString, matching } from '../support/matchers';
+import { useService } from '../support/service';
+import { useSockets } from '../support/sockets';
 import { alive, sleep } from './support';
 
 const ALLOWED_ORIGIN = 'https://chat.example';
@@ -12,34 +12,24 @@ const ALLOWED_ORIGIN = 'https://chat.example';
  * socket frames, the per-socket queue, security headers and CORS from the configuration.
  */
 describe('abuse limits', () => {
-  let svc: TestService;
-  const opened: TestSocket[] = [];
+  const svc = useService({
+    SEND_RATE_PER_SECOND: '2',
+    SEND_RATE_BURST: '5',
+    UPLOAD_RATE_PER_MINUTE: '3',
+    CORS_ORIGINS: `${ALLOWED_ORIGIN}, https://other-allowed.example`,
+  });
+  const { api } = svc;
+  const sockets = useSockets();
+  const open = (user: TestUser) => sockets.open(svc, user);
   let alice: TestUser;
   let bob: TestUser;
   let chatId: string;
 
-  const open = async (user: TestUser) => {
-    const s = await connectSocket(svc.url, user.accessToken);
-    opened.push(s);
-    return s;
-  };
-  const sendRest = (user: TestUser, text = 'x') =>
-    request(svc.url).post(`/api/chats/${chatId}/messages`).set(user.auth).send({ clientId: randomUUID(), text });
+  const sendRest = (user: TestUser, text = 'x') => api.send(user, chatId, { text });
 
   beforeAll(async () => {
-    svc = await startTestService({
-      SEND_RATE_PER_SECOND: '2',
-      SEND_RATE_BURST: '5',
-      UPLOAD_RATE_PER_MINUTE: '3',
-      CORS_ORIGINS: `${ALLOWED_ORIGIN}, https://other-allowed.example`,
-    });
-    [alice, bob] = [await registerUser(svc.url), await registerUser(svc.url)];
-    chatId = (await request(svc.url).post('/api/chats').set(alice.auth).send({ type: 'direct', userId: bob.id })).body.id;
-  });
-
-  afterAll(async () => {
-    for (const s of opened) s.close();
-    await svc?.close();
+    [alice, bob] = await api.newUsers(2);
+    chatId = (await api.newDirect(alice, bob)).id;
   });
 
   describe('per-user send rate (SEND_RATE_PER_SECOND=2, SEND_RATE_BURST=5)', () => {
@@ -53,25 +43,25 @@ describe('abuse limits', () => {
       expect(refused.body).toEqual({
         statusCode: 429,
         code: 'RATE_LIMITED',
-        message: expect.stringMatching(/^too many messages; try again in \d+ s$/),
+        message: matching(/^too many messages; try again in \d+ s$/),
       });
       // The same user over a socket: the same bucket.
       const ack = await socket.call('message:send', { chatId, clientId: randomUUID(), text: 'socket' });
-      expect(ack).toEqual({ ok: false, error: { statusCode: 429, code: 'RATE_LIMITED', message: expect.any(String) } });
+      expect(ack).toEqual({ ok: false, error: { statusCode: 429, code: 'RATE_LIMITED', message: anyString() } });
       // Commands and forwards count as sends too.
       expect((await sendRest(alice, '/help')).status).toBe(429);
-      const forward = await request(svc.url)
-        .post(`/api/chats/${chatId}/messages/forward`)
-        .set(alice.auth)
-        .send({ fromChatId: chatId, seqs: [1] });
+      const forward = await api.forward(alice, chatId, { fromChatId: chatId, seqs: [1] });
       expect(forward.status).toBe(429);
-      expect(forward.body.code).toBe('RATE_LIMITED');
+      expectError(forward, 429, 'RATE_LIMITED');
       // Another user has a bucket of its own.
       expect((await sendRest(bob)).status).toBe(201);
       const bobSocket = await open(bob);
       expect(await bobSocket.call('message:send', { chatId, clientId: randomUUID(), text: 'bob' })).toMatchObject({ ok: true });
       // Only what was accepted is stored.
-      const stored = await svc.db.query('SELECT count(*)::int AS n FROM messages WHERE sender_id = $1 AND type = $2', [alice.id, 'text']);
+      const stored = await svc.db.query<{ n: number }>('SELECT count(*)::int AS n FROM messages WHERE sender_id = $1 AND type = $2', [
+        alice.id,
+        'text',
+      ]);
       expect(stored.rows[0].n).toBe(5);
       // Tokens come back at the rate (one per 500 ms), never more than the burst.
       await sleep(700);
@@ -86,19 +76,15 @@ describe('abuse limits', () => {
 
   describe('per-user upload rate (UPLOAD_RATE_PER_MINUTE=3)', () => {
     it('three uploads pass, the fourth is 429 RATE_LIMITED and stores nothing; another user can upload', async () => {
-      const carol = await registerUser(svc.url);
-      const upload = (user: TestUser) =>
-        request(svc.url)
-          .post('/api/attachments')
-          .set(user.auth)
-          .attach('file', Buffer.alloc(64 * 1024, 1), 'f.bin');
+      const carol = await api.newUser();
+      const upload = (user: TestUser) => api.upload(user, Buffer.alloc(64 * 1024, 1), 'f.bin');
       const statuses: number[] = [];
       for (let i = 0; i < 3; i++) statuses.push((await upload(carol)).status);
       expect(statuses).toEqual([201, 201, 201]);
       const refused = await upload(carol);
       expect(refused.status).toBe(429);
       expect(refused.body).toMatchObject({ statusCode: 429, code: 'RATE_LIMITED' });
-      const rows = await svc.db.query('SELECT count(*)::int AS n FROM attachments WHERE uploader_id = $1', [carol.id]);
+      const rows = await svc.db.query<{ n: number }>('SELECT count(*)::int AS n FROM attachments WHERE uploader_id = $1', [carol.id]);
       expect(rows.rows[0].n).toBe(3);
       expect((await upload(bob)).status).toBe(201);
     });
@@ -106,7 +92,7 @@ describe('abuse limits', () => {
 
   describe('socket frames and queues', () => {
     it('a frame over 1 MiB closes that connection only; one just under is answered', async () => {
-      const dave = await registerUser(svc.url);
+      const dave = await api.newUser();
       const big = await open(dave);
       const other = await open(dave);
       const bystander = await open(bob);
@@ -127,7 +113,7 @@ describe('abuse limits', () => {
     });
 
     it('more than 100 events waiting on one socket: the excess is answered 429, the socket lives on', async () => {
-      const erin = await registerUser(svc.url);
+      const erin = await api.newUser();
       const socket = await open(erin);
       const acks = await Promise.all(Array.from({ length: 250 }, () => socket.call('messages:history', { chatId: randomUUID() })));
       const codes = acks.map((a) => a.error?.statusCode);
@@ -140,7 +126,7 @@ describe('abuse limits', () => {
   describe('HTTP hardening', () => {
     it('security headers on API answers and on the web client', async () => {
       for (const path of ['/health', '/api/users/me', '/api/chats/not-a-uuid']) {
-        const res = await request(svc.url).get(path).set(alice.auth);
+        const res = await api.request().get(path).set(alice.auth);
         expect(res.headers['x-content-type-options']).toBe('nosniff');
         expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
         expect(res.headers['referrer-policy']).toBe('no-referrer');
@@ -148,16 +134,17 @@ describe('abuse limits', () => {
         expect(res.headers['cross-origin-opener-policy']).toBe('same-origin');
         expect(res.headers['x-powered-by']).toBeUndefined();
       }
-      const page = await request(svc.url).get('/');
+      const page = await api.request().get('/');
       expect(page.status).toBe(200);
       expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
       expect(page.headers['x-frame-options']).toBe('SAMEORIGIN');
     });
 
     it('CORS follows CORS_ORIGINS: an allowed origin is echoed, another gets no Access-Control-Allow-Origin', async () => {
-      const allowed = await request(svc.url).get('/api/users/me').set(alice.auth).set('Origin', ALLOWED_ORIGIN);
+      const allowed = await api.request().get('/api/users/me').set(alice.auth).set('Origin', ALLOWED_ORIGIN);
       expect(allowed.headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
-      const preflight = await request(svc.url)
+      const preflight = await api
+        .request()
         .options(`/api/chats/${chatId}/messages`)
         .set('Origin', 'https://other-allowed.example')
         .set('Access-Control-Request-Method', 'POST')
@@ -165,15 +152,15 @@ describe('abuse limits', () => {
       expect(preflight.status).toBeLessThan(300);
       expect(preflight.headers['access-control-allow-origin']).toBe('https://other-allowed.example');
       for (const origin of ['https://evil.example', 'https://chat.example.evil.example', 'null']) {
-        const res = await request(svc.url).get('/api/users/me').set(alice.auth).set('Origin', origin);
+        const res = await api.request().get('/api/users/me').set(alice.auth).set('Origin', origin);
         expect(res.headers['access-control-allow-origin']).toBeUndefined();
-        const pre = await request(svc.url).options('/api/users/me').set('Origin', origin).set('Access-Control-Request-Method', 'GET');
+        const pre = await api.request().options('/api/users/me').set('Origin', origin).set('Access-Control-Request-Method', 'GET');
         expect(pre.headers['access-control-allow-origin']).toBeUndefined();
       }
       // socket.io's HTTP handshake follows the same list.
-      const ok = await request(svc.url).get('/socket.io/?EIO=4&transport=polling').set('Origin', ALLOWED_ORIGIN);
+      const ok = await api.request().get('/socket.io/?EIO=4&transport=polling').set('Origin', ALLOWED_ORIGIN);
       expect(ok.headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
-      const bad = await request(svc.url).get('/socket.io/?EIO=4&transport=polling').set('Origin', 'https://evil.example');
+      const bad = await api.request().get('/socket.io/?EIO=4&transport=polling').set('Origin', 'https://evil.example');
       expect(bad.headers['access-control-allow-origin']).toBeUndefined();
     });
   });

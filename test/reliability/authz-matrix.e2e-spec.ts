@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import request from 'supertest';
-import { registerUser, TestUser } from '../support/api';
-import { startTestService, TestService } from '../support/service';
-import { accessClaims, connectSocket, signToken, TestSocket } from '../support/sockets';
+import { bearer, Caller, ok, TestUser } from '../support/api';
+import type { ErrorResponseDto } from '../support/contract';
+import { anyString } from '../support/matchers';
+import { useService } from '../support/service';
+import { accessClaims, connectSocket, signToken, useSockets } from '../support/sockets';
 
 type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
+/** What this spec reads of an answer: the error body's fields. */
+type Answer = Partial<ErrorResponseDto>;
+
 interface Route {
   name: string;
   method: Method;
@@ -18,7 +22,9 @@ interface Route {
  * everywhere: 401 on REST, `connect_error` "unauthorized" on sockets.
  */
 describe('authorization matrix', () => {
-  let svc: TestService;
+  const svc = useService();
+  const { api } = svc;
+  const sockets = useSockets();
   let alice: TestUser; // owner of the group
   let bob: TestUser; // a plain member
   let eve: TestUser; // an outsider
@@ -28,44 +34,24 @@ describe('authorization matrix', () => {
   let attachmentId: string;
   let seq: number; // alice's message in the group, carrying the attachment
   let systemSeq: number;
-  const opened: TestSocket[] = [];
 
-  const api = () => request(svc.url);
-  const call = (r: Route, user: { auth: object }) => {
-    const req = api()
-      [r.method](r.path)
-      .set(user.auth as Record<string, string>);
-    return r.body ? req.send(r.body) : req;
-  };
+  const call = (r: Route, user: Caller) =>
+    r.method === 'get' || r.method === 'delete' ? api[r.method]<Answer>(r.path, user) : api[r.method]<Answer>(r.path, user, r.body);
 
   beforeAll(async () => {
-    svc = await startTestService();
-    [alice, bob, eve] = [await registerUser(svc.url), await registerUser(svc.url), await registerUser(svc.url)];
-    const carol = await registerUser(svc.url);
-    const group = await api()
-      .post('/api/chats')
-      .set(alice.auth)
-      .send({ type: 'group', title: 'private', memberIds: [bob.id, carol.id] });
-    groupId = group.body.id;
-    systemSeq = group.body.lastSeq;
-    directId = (await api().post('/api/chats').set(alice.auth).send({ type: 'direct', userId: bob.id })).body.id;
-    eveChatId = (await api().post('/api/chats').set(eve.auth).send({ type: 'direct', userId: carol.id })).body.id;
-    expect((await api().post(`/api/chats/${eveChatId}/messages`).set(eve.auth).send({ clientId: randomUUID(), text: 'eve' })).status).toBe(
-      201,
-    );
-    const upload = await api().post('/api/attachments').set(alice.auth).attach('file', Buffer.from('secret bytes'), 'secret.txt');
+    let carol: TestUser;
+    [alice, bob, eve, carol] = await api.newUsers(4);
+    const group = await api.newGroup(alice, [bob, carol], 'private');
+    groupId = group.id;
+    systemSeq = group.lastSeq;
+    directId = (await api.newDirect(alice, bob)).id;
+    eveChatId = (await api.newDirect(eve, carol)).id;
+    expect((await api.send(eve, eveChatId, { text: 'eve' })).status).toBe(201);
+    const upload = await api.upload(alice, Buffer.from('secret bytes'), 'secret.txt', 'text/plain');
     attachmentId = upload.body.id;
-    const msg = await api()
-      .post(`/api/chats/${groupId}/messages`)
-      .set(alice.auth)
-      .send({ clientId: randomUUID(), text: 'secret', attachmentIds: [attachmentId] });
+    const msg = await api.send(alice, groupId, { text: 'secret', attachmentIds: [attachmentId] });
     expect(msg.status).toBe(201);
     seq = msg.body.seq;
-  });
-
-  afterAll(async () => {
-    for (const s of opened) s.close();
-    await svc?.close();
   });
 
   /** Every chat-scoped REST route, for a chat `id` and message `s`. */
@@ -116,32 +102,31 @@ describe('authorization matrix', () => {
     }
     expect(answers).toHaveLength(hidden.length + missing.length);
     // Nothing changed: still the same members, title and messages.
-    const chat = await api().get(`/api/chats/${groupId}`).set(alice.auth);
+    const chat = await api.chat(alice, groupId);
     expect(chat.body).toMatchObject({ title: 'private', memberCount: 3, lastSeq: seq });
-    const history = await api().get(`/api/chats/${groupId}/messages/${seq}/receipts`).set(alice.auth);
+    const history = await api.receipts(alice, groupId, seq);
     expect(history.status).toBe(200);
-    const msg = await api()
-      .get(`/api/chats/${groupId}/messages?after=${seq - 1}`)
-      .set(alice.auth);
+    const msg = await api.history(alice, groupId, { after: seq - 1 });
     expect(msg.body.items[0]).toMatchObject({ text: 'secret', deleted: false, editedAt: null });
   });
 
   it('an attachment of someone else’s chat is 404 ATTACHMENT_NOT_FOUND: download, HEAD, delete, attach', async () => {
     for (const id of [attachmentId, randomUUID()]) {
-      const get = await api().get(`/api/attachments/${id}`).set(eve.auth);
+      const get = await api.get<Answer>(`/api/attachments/${id}`, eve);
       expect([get.status, get.body.code]).toEqual([404, 'ATTACHMENT_NOT_FOUND']);
-      expect((await api().head(`/api/attachments/${id}`).set(eve.auth)).status).toBe(404);
-      const del = await api().delete(`/api/attachments/${id}`).set(eve.auth);
+      expect((await api.request().head(`/api/attachments/${id}`).set(eve.auth)).status).toBe(404);
+      const del = await api.delete<Answer>(`/api/attachments/${id}`, eve);
       expect([del.status, del.body.code]).toEqual([404, 'ATTACHMENT_NOT_FOUND']);
-      const attach = await api()
-        .post(`/api/chats/${eveChatId}/messages`)
-        .set(eve.auth)
-        .send({ clientId: randomUUID(), text: 'x', attachmentIds: [id] });
+      const attach = await api.post<Answer>(`/api/chats/${eveChatId}/messages`, eve, {
+        clientId: randomUUID(),
+        text: 'x',
+        attachmentIds: [id],
+      });
       expect([attach.status, attach.body.code]).toEqual([404, 'ATTACHMENT_NOT_FOUND']);
     }
     // A member may download it, but not delete it (uploader only; same 404).
-    expect((await api().get(`/api/attachments/${attachmentId}`).set(bob.auth)).status).toBe(200);
-    const del = await api().delete(`/api/attachments/${attachmentId}`).set(bob.auth);
+    expect((await api.get(`/api/attachments/${attachmentId}`, bob)).status).toBe(200);
+    const del = await api.delete<Answer>(`/api/attachments/${attachmentId}`, bob);
     expect([del.status, del.body.code]).toEqual([404, 'ATTACHMENT_NOT_FOUND']);
   });
 
@@ -165,12 +150,11 @@ describe('authorization matrix', () => {
       const res = await call(r, bob);
       expect({ route: r.name, status: res.status, code: res.body?.code }).toEqual({ route: r.name, status: 403, code: 'FORBIDDEN' });
     }
-    expect((await api().get(`/api/chats/${groupId}`).set(alice.auth)).body).toMatchObject({ title: 'private', memberCount: 3 });
+    expect((await api.chat(alice, groupId)).body).toMatchObject({ title: 'private', memberCount: 3 });
   });
 
   it('every socket event about a hidden chat is answered 404, and the outsider hears nothing of it', async () => {
-    const eveSocket = await connectSocket(svc.url, eve.accessToken);
-    opened.push(eveSocket);
+    const eveSocket = await sockets.open(svc, eve);
     for (const chatId of [groupId, directId, randomUUID()]) {
       const events: Array<[string, object]> = [
         ['message:send', { chatId, clientId: randomUUID(), text: 'hi' }],
@@ -192,20 +176,18 @@ describe('authorization matrix', () => {
         const ack = await eveSocket.call(event, payload);
         expect({ event, ack }).toEqual({
           event,
-          ack: { ok: false, error: { statusCode: 404, code: 'CHAT_NOT_FOUND', message: expect.any(String) } },
+          ack: { ok: false, error: { statusCode: 404, code: 'CHAT_NOT_FOUND', message: anyString() } },
         });
       }
     }
     // Activity in the hidden chats reaches its members, never the outsider.
-    const bobSocket = await connectSocket(svc.url, bob.accessToken);
-    opened.push(bobSocket);
-    const aliceSocket = await connectSocket(svc.url, alice.accessToken);
-    opened.push(aliceSocket);
+    const bobSocket = await sockets.open(svc, bob);
+    const aliceSocket = await sockets.open(svc, alice);
     const sent = await aliceSocket.call('message:send', { chatId: groupId, clientId: randomUUID(), text: 'members only' });
     await aliceSocket.call('typing', { chatId: groupId, isTyping: true });
     await aliceSocket.call('message:edit', { chatId: groupId, seq: sent.data.seq, text: 'members only!' });
     await bobSocket.waitFor('message:updated', (m) => m.id === sent.data.id);
-    const leaks = (p: any) => JSON.stringify(p ?? null).includes(groupId);
+    const leaks = (p: unknown) => JSON.stringify(p ?? null).includes(groupId);
     await eveSocket.nothing('message:new', leaks, 0);
     await eveSocket.nothing('message:updated', leaks, 0);
     await eveSocket.nothing('typing', leaks, 0);
@@ -214,14 +196,11 @@ describe('authorization matrix', () => {
   });
 
   it('a removed member loses access at once', async () => {
-    const dave = await registerUser(svc.url);
-    const chat = await api()
-      .post('/api/chats')
-      .set(alice.auth)
-      .send({ type: 'group', title: 'temp', memberIds: [dave.id] });
-    expect((await api().get(`/api/chats/${chat.body.id}`).set(dave.auth)).status).toBe(200);
-    expect((await api().delete(`/api/chats/${chat.body.id}/members/${dave.id}`).set(alice.auth)).status).toBe(204);
-    for (const r of chatRoutes(chat.body.id, 1, eveChatId, eveChatId).filter((x) => !x.name.startsWith('POST forward'))) {
+    const dave = await api.newUser();
+    const chat = await api.newGroup(alice, [dave], 'temp');
+    expect((await api.chat(dave, chat.id)).status).toBe(200);
+    expect((await api.removeMember(alice, chat.id, dave)).status).toBe(204);
+    for (const r of chatRoutes(chat.id, 1, eveChatId, eveChatId).filter((x) => !x.name.startsWith('POST forward'))) {
       const res = await call(r, dave);
       expect({ route: r.name, status: res.status, code: res.body?.code }).toEqual({ route: r.name, status: 404, code: 'CHAT_NOT_FOUND' });
     }
@@ -235,16 +214,10 @@ describe('authorization matrix', () => {
     let revokedRefresh: string;
 
     beforeAll(async () => {
-      const login = await api().post('/api/auth/login').send({ username: alice.username, password: 'correct horse' });
-      revoked = login.body.accessToken;
-      revokedRefresh = login.body.refreshToken;
-      expect(
-        (
-          await api()
-            .post('/api/auth/logout')
-            .set({ Authorization: `Bearer ${revoked}` })
-        ).status,
-      ).toBe(204);
+      const login = ok(await api.login({ username: alice.username, password: alice.password }));
+      revoked = login.accessToken;
+      revokedRefresh = login.refreshToken;
+      expect((await api.logout({ auth: bearer(revoked) })).status).toBe(204);
       const claims = accessClaims(alice.accessToken); // a live session
       const now = Math.floor(Date.now() / 1000);
       expired = signToken({ sub: claims.sub, sid: claims.sid, iat: now - 3600, exp: now - 60 });
@@ -266,7 +239,7 @@ describe('authorization matrix', () => {
       'REST refuses %s with 401 UNAUTHORIZED, on every kind of route',
       async (kind) => {
         const token = (bad() as Record<string, string>)[kind];
-        const auth = { Authorization: `Bearer ${token}` };
+        const auth = bearer(token);
         const routes: Route[] = [
           { name: 'me', method: 'get', path: '/api/users/me' },
           { name: 'patch me', method: 'patch', path: '/api/users/me', body: { about: 'x' } },
@@ -297,18 +270,12 @@ describe('authorization matrix', () => {
       await expect(connectSocket(svc.url, undefined)).rejects.toThrow(/^unauthorized$/);
       await expect(connectSocket(svc.url, undefined, { token: { $ne: null } })).rejects.toThrow(/^unauthorized$/);
       await expect(connectSocket(svc.url, undefined, { token: 12345 })).rejects.toThrow(/^unauthorized$/);
-      expect((await api().get('/api/users/me')).status).toBe(401);
-      expect(
-        (
-          await api()
-            .get('/api/users/me')
-            .set({ Authorization: `Basic ${Buffer.from('a:b').toString('base64')}` })
-        ).status,
-      ).toBe(401);
-      const refresh = await api().post('/api/auth/refresh').send({ refreshToken: revokedRefresh });
+      expect((await api.me(null)).status).toBe(401);
+      expect((await api.me({ auth: { Authorization: `Basic ${Buffer.from('a:b').toString('base64')}` } })).status).toBe(401);
+      const refresh = await api.post<Answer>('/api/auth/refresh', null, { refreshToken: revokedRefresh });
       expect([refresh.status, refresh.body.code]).toEqual([401, 'UNAUTHORIZED']);
       // The valid token still works: the refusals above are about the tokens.
-      expect((await api().get('/api/users/me').set(alice.auth)).status).toBe(200);
+      expect((await api.me(alice)).status).toBe(200);
     });
   });
 });

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import request from 'supertest';
-import { Pool } from 'pg';
-import { registerUsers, TestUser } from '../support/api';
-import { createDatabase, dropDatabase, ServiceProcess, spawnService } from '../support/service';
+import { TestUser } from '../support/api';
+import { anyString } from '../support/matchers';
+import { useService } from '../support/service';
 import { connectSocket, TestSocket } from '../support/sockets';
-import { sleep, within } from './support';
+import { ackWithin, sleep, within } from './support';
 
 interface Sent {
   clientId: string;
@@ -21,50 +20,32 @@ interface Sent {
  * plus some that had one, with the same clientId. Nothing is lost, nothing is doubled, no seq gap.
  */
 describe('crash: SIGKILL mid-stream, restart, clients resend', () => {
-  let databaseUrl: string;
-  let service: ServiceProcess | null = null;
-  let db: Pool;
+  const service = useService();
+  const { api } = service;
   let users: TestUser[];
   const chatsOf = new Map<string, string[]>(); // userId → chat ids
   const sockets: TestSocket[] = [];
 
   beforeAll(async () => {
-    databaseUrl = await createDatabase('crash');
-    db = new Pool({ connectionString: databaseUrl, max: 2 });
-    service = await spawnService({ DATABASE_URL: databaseUrl });
-    users = await registerUsers(service.url, 5);
+    users = await api.newUsers(5);
     const [a, b, c, d, e] = users;
     const chats = [
-      (
-        await request(service.url)
-          .post('/api/chats')
-          .set(a.auth)
-          .send({ type: 'group', title: 'all', memberIds: [b.id, c.id, d.id, e.id] })
-      ).body,
-      (
-        await request(service.url)
-          .post('/api/chats')
-          .set(b.auth)
-          .send({ type: 'group', title: 'bcd', memberIds: [c.id, d.id] })
-      ).body,
-      (await request(service.url).post('/api/chats').set(a.auth).send({ type: 'direct', userId: e.id })).body,
-      (await request(service.url).post('/api/chats').set(c.auth).send({ type: 'direct', userId: d.id })).body,
+      await api.newGroup(a, [b, c, d, e], 'all'),
+      await api.newGroup(b, [c, d], 'bcd'),
+      await api.newDirect(a, e),
+      await api.newDirect(c, d),
     ];
     for (const chat of chats) {
-      expect(chat.id).toEqual(expect.any(String));
+      expect(chat.id).toEqual(anyString());
       for (const m of chat.members) chatsOf.set(m.user.id, [...(chatsOf.get(m.user.id) ?? []), chat.id]);
     }
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     for (const s of sockets) s.close();
-    await service?.stop();
-    await db?.end();
-    if (databaseUrl) await dropDatabase(databaseUrl);
   });
 
   it('every clientId once, seq 1..N without gaps, every acknowledged message kept', async () => {
-    const port = service!.port;
     const sent: Sent[] = [];
     let killed = false;
 
@@ -82,26 +63,22 @@ describe('crash: SIGKILL mid-stream, restart, clients resend', () => {
         };
         sent.push(item);
         const ack = await Promise.race([
-          socket.socket
-            .timeout(15_000)
-            .emitWithAck('message:send', { chatId: item.chatId, clientId: item.clientId, text: item.text })
-            .catch(() => null),
+          ackWithin(socket, 15_000, 'message:send', { chatId: item.chatId, clientId: item.clientId, text: item.text }),
           lost,
         ]);
-        if (ack === 'gone' || ack === null) return;
+        if (ack === 'gone' || ack.timeout) return;
         expect(ack).toMatchObject({ ok: true });
         item.acked = { id: ack.data.id, seq: ack.data.seq };
       }
     };
-    for (const user of users) for (let n = 0; n < 2; n++) sockets.push(await connectSocket(service!.url, user.accessToken));
+    for (const user of users) for (let n = 0; n < 2; n++) sockets.push(await connectSocket(service.url, user.accessToken));
     const loops = sockets.map((s, i) => device(users[Math.floor(i / 2)], s, i % 2));
 
     // Let traffic build up, then kill the process mid-stream.
     const deadline = Date.now() + 20_000;
     while (sent.filter((s) => s.acked).length < 300 && Date.now() < deadline) await sleep(20);
     killed = true;
-    expect(await service!.stop('SIGKILL')).toBeNull();
-    service = null;
+    expect(await service.stop('SIGKILL')).toBeNull();
     expect(await within(Promise.all(loops), 20_000, 'stuck')).not.toBe('stuck');
     for (const s of sockets.splice(0)) s.close();
 
@@ -109,11 +86,13 @@ describe('crash: SIGKILL mid-stream, restart, clients resend', () => {
     const unacked = sent.filter((s) => !s.acked);
     // What the dead process committed without answering: the resend must not store it again.
     const committedUnacked = (
-      await db.query('SELECT count(*)::int AS n FROM messages WHERE client_id = ANY($1::uuid[])', [unacked.map((s) => s.clientId)])
+      await service.db.query<{ n: number }>('SELECT count(*)::int AS n FROM messages WHERE client_id = ANY($1::uuid[])', [
+        unacked.map((s) => s.clientId),
+      ])
     ).rows[0].n;
 
     // Start again on the same database and port; the clients reconnect and resend.
-    service = await spawnService({ DATABASE_URL: databaseUrl }, port);
+    await service.restart();
     const resendAcked = sent.filter((s, i) => s.acked && i % 4 === 0);
     const toResend = [...unacked, ...resendAcked];
     const fresh = new Map<string, TestSocket>();
@@ -126,10 +105,7 @@ describe('crash: SIGKILL mid-stream, restart, clients resend', () => {
       toResend.map(async (item, i) => {
         if (i % 3 === 0) {
           // Some over REST: a retry of a stored message is 200 with the message first stored.
-          const res = await request(service!.url)
-            .post(`/api/chats/${item.chatId}/messages`)
-            .set(item.user.auth)
-            .send({ clientId: item.clientId, text: item.text });
+          const res = await api.send(item.user, item.chatId, { clientId: item.clientId, text: item.text });
           expect([200, 201]).toContain(res.status);
           return { item, id: res.body.id, seq: res.body.seq, created: res.status === 201 };
         }
@@ -146,7 +122,7 @@ describe('crash: SIGKILL mid-stream, restart, clients resend', () => {
 
     // The database: every clientId exactly once, and seq 1..N per chat.
     const rows = (
-      await db.query<{ client_id: string; n: number }>(
+      await service.db.query<{ client_id: string; n: number }>(
         'SELECT client_id, count(*)::int AS n FROM messages WHERE client_id IS NOT NULL GROUP BY client_id',
       )
     ).rows;
@@ -158,7 +134,7 @@ describe('crash: SIGKILL mid-stream, restart, clients resend', () => {
     expect(rows.length).toBe(sent.length);
 
     const perChat = (
-      await db.query<{ chat_id: string; n: number; lo: number; hi: number; distinct_seqs: number; last_seq: number }>(
+      await service.db.query<{ chat_id: string; n: number; lo: number; hi: number; distinct_seqs: number; last_seq: number }>(
         `SELECT m.chat_id, count(*)::int AS n, min(m.seq) AS lo, max(m.seq) AS hi, count(DISTINCT m.seq)::int AS distinct_seqs, c.last_seq
            FROM messages m JOIN chats c ON c.id = m.chat_id GROUP BY m.chat_id, c.last_seq`,
       )
@@ -169,7 +145,7 @@ describe('crash: SIGKILL mid-stream, restart, clients resend', () => {
     // Every acknowledged message is there, with the seq its ack gave.
     const stored = new Map(
       (
-        await db.query<{ client_id: string; id: string; seq: number; text: string }>(
+        await service.db.query<{ client_id: string; id: string; seq: number; text: string }>(
           'SELECT client_id, id, seq, text FROM messages WHERE client_id IS NOT NULL',
         )
       ).rows.map((r) => [r.client_id, r]),

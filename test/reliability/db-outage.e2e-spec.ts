@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import request from 'supertest';
 import { Client } from 'pg';
-import { registerUser, TestUser } from '../support/api';
-import { ServiceProcess, spawnService } from '../support/service';
-import { connectSocket, TestSocket } from '../support/sockets';
+import { ok, TestUser } from '../support/api';
+import { anyString } from '../support/matchers';
+import { useService } from '../support/service';
+import { connectSocket, TestSocket, useSockets } from '../support/sockets';
 import { ackWithin, alive, PgCluster, sleep, startPgCluster, timed } from './support';
 
 /** Every answer must come within this (client timeout): "it answered", not a latency claim. */
@@ -17,7 +17,18 @@ const OUTAGE_MS = 5000;
  */
 describe('database outage', () => {
   let cluster: PgCluster;
-  let service: ServiceProcess;
+  beforeAll(async () => {
+    cluster = await startPgCluster();
+    const admin = new Client(cluster.url());
+    await admin.connect();
+    await admin.query('CREATE DATABASE chat');
+    await admin.end();
+  }, 120_000);
+  const service = useService({}, { databaseUrl: () => cluster.url('chat') });
+  // After-all hooks run in order: the service stops before its database goes.
+  afterAll(() => cluster?.destroy());
+  const { api } = service;
+  const sockets = useSockets();
   let alice: TestUser;
   let bob: TestUser;
   let chatId: string;
@@ -25,33 +36,15 @@ describe('database outage', () => {
   let bobSocket: TestSocket;
 
   beforeAll(async () => {
-    cluster = await startPgCluster();
-    const admin = new Client(cluster.url());
-    await admin.connect();
-    await admin.query('CREATE DATABASE chat');
-    await admin.end();
-    service = await spawnService({ DATABASE_URL: cluster.url('chat') });
-    alice = await registerUser(service.url);
-    bob = await registerUser(service.url);
-    chatId = (await request(service.url).post('/api/chats').set(alice.auth).send({ type: 'direct', userId: bob.id })).body.id;
-    aliceSocket = await connectSocket(service.url, alice.accessToken);
-    bobSocket = await connectSocket(service.url, bob.accessToken);
-  }, 120_000);
-
-  afterAll(async () => {
-    aliceSocket?.close();
-    bobSocket?.close();
-    await service?.stop();
-    cluster?.destroy();
+    [alice, bob] = await api.newUsers(2);
+    chatId = (await api.newDirect(alice, bob)).id;
+    aliceSocket = await sockets.open(service, alice);
+    bobSocket = await sockets.open(service, bob);
   });
 
   it('answers 503 while down, never hangs, and recovers by itself', async () => {
     const pid = service.proc.pid;
-    const known = await request(service.url)
-      .post(`/api/chats/${chatId}/messages`)
-      .set(alice.auth)
-      .send({ clientId: randomUUID(), text: 'before' });
-    expect(known.status).toBe(201);
+    const known = ok(await api.send(alice, chatId, { text: 'before' }), 201);
 
     // Background traffic for the whole test: REST sends, socket sends, reads.
     const seen = { rest: new Map<string, number>(), acks: new Map<string, number>() };
@@ -60,11 +53,11 @@ describe('database outage', () => {
     const restLoop = (async () => {
       while (traffic) {
         const r = await timed(
-          request(service.url).post(`/api/chats/${chatId}/messages`).set(bob.auth).send({ clientId: randomUUID(), text: 'bg' }),
+          api.request().post(`/api/chats/${chatId}/messages`).set(bob.auth).send({ clientId: randomUUID(), text: 'bg' }),
           ANSWER_WITHIN_MS,
         );
         count(seen.rest, `${r.status}${r.body?.code ? ' ' + r.body.code : ''}`);
-        const g = await timed(request(service.url).get('/api/chats').set(alice.auth), ANSWER_WITHIN_MS);
+        const g = await timed(api.request().get('/api/chats').set(alice.auth), ANSWER_WITHIN_MS);
         count(seen.rest, `${g.status}${g.body?.code ? ' ' + g.body.code : ''}`);
         await sleep(50);
       }
@@ -72,7 +65,7 @@ describe('database outage', () => {
     const socketLoop = (async () => {
       while (traffic) {
         const a = await ackWithin(aliceSocket, ANSWER_WITHIN_MS, 'message:send', { chatId, clientId: randomUUID(), text: 'bg socket' });
-        count(seen.acks, a.timeout ? 'timeout' : a.ok ? 'ok' : `${a.error.statusCode} ${a.error.code}`);
+        count(seen.acks, a.timeout ? 'timeout' : a.ok ? 'ok' : `${a.error?.statusCode} ${a.error?.code}`);
         await sleep(50);
       }
     })();
@@ -84,22 +77,22 @@ describe('database outage', () => {
     await sleep(500);
 
     const send = await timed(
-      request(service.url).post(`/api/chats/${chatId}/messages`).set(alice.auth).send({ clientId: randomUUID(), text: 'during' }),
+      api.request().post(`/api/chats/${chatId}/messages`).set(alice.auth).send({ clientId: randomUUID(), text: 'during' }),
       ANSWER_WITHIN_MS,
     );
-    expect(send).toMatchObject({ status: 503, body: { statusCode: 503, code: 'UNAVAILABLE', message: expect.any(String) } });
-    const list = await timed(request(service.url).get('/api/chats').set(alice.auth), ANSWER_WITHIN_MS);
+    expect(send).toMatchObject({ status: 503, body: { statusCode: 503, code: 'UNAVAILABLE', message: anyString() } });
+    const list = await timed(api.request().get('/api/chats').set(alice.auth), ANSWER_WITHIN_MS);
     expect(list).toMatchObject({ status: 503, body: { code: 'UNAVAILABLE' } });
-    const health = await timed(request(service.url).get('/health'), ANSWER_WITHIN_MS);
+    const health = await timed(api.request().get('/health'), ANSWER_WITHIN_MS);
     expect(health.status).toBe(503);
     // Public routes that touch the database too.
     const login = await timed(
-      request(service.url).post('/api/auth/login').send({ username: alice.username, password: 'correct horse' }),
+      api.request().post('/api/auth/login').send({ username: alice.username, password: alice.password }),
       ANSWER_WITHIN_MS,
     );
     expect(login).toMatchObject({ status: 503, body: { code: 'UNAVAILABLE' } });
     const ack = await ackWithin(bobSocket, ANSWER_WITHIN_MS, 'message:send', { chatId, clientId: randomUUID(), text: 'during' });
-    expect(ack).toEqual({ ok: false, error: { statusCode: 503, code: 'UNAVAILABLE', message: expect.any(String) } });
+    expect(ack).toEqual({ ok: false, error: { statusCode: 503, code: 'UNAVAILABLE', message: anyString() } });
     const history = await ackWithin(bobSocket, ANSWER_WITHIN_MS, 'messages:history', { chatId });
     expect(history).toMatchObject({ ok: false, error: { statusCode: 503 } });
     // A new socket cannot be authenticated: refused as unavailable, not hanging.
@@ -122,7 +115,7 @@ describe('database outage', () => {
     const outageSeconds = (upAt - downAt) / 1000;
     let recovered = false;
     for (let i = 0; i < 150 && !recovered; i++) {
-      const h = await timed(request(service.url).get('/health'), ANSWER_WITHIN_MS);
+      const h = await timed(api.request().get('/health'), ANSWER_WITHIN_MS);
       recovered = h.status === 200;
       if (!recovered) await sleep(200);
     }
@@ -130,7 +123,8 @@ describe('database outage', () => {
     // Every pooled connection works again (several requests at once use several of them).
     const after = await Promise.all(
       Array.from({ length: 25 }, (_, i) =>
-        request(service.url)
+        api
+          .request()
           .post(`/api/chats/${chatId}/messages`)
           .set(i % 2 ? alice.auth : bob.auth)
           .send({ clientId: randomUUID(), text: `after ${i}` }),
@@ -141,10 +135,8 @@ describe('database outage', () => {
     expect(aliceSocket.socket.connected).toBe(true);
     const fresh = await connectSocket(service.url, bob.accessToken);
     fresh.close();
-    const read = await request(service.url)
-      .get(`/api/chats/${chatId}/messages?after=${known.body.seq - 1}&limit=1`)
-      .set(bob.auth);
-    expect(read.body.items[0]).toMatchObject({ id: known.body.id, text: 'before' });
+    const read = ok(await api.history(bob, chatId, { after: known.seq - 1, limit: 1 }));
+    expect(read.items[0]).toMatchObject({ id: known.id, text: 'before' });
 
     traffic = false;
     await Promise.all([restLoop, socketLoop]);

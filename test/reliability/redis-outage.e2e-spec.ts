@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import request from 'supertest';
-import { Pool } from 'pg';
-import { registerUser, TestUser } from '../support/api';
-import { createDatabase, dropDatabase, ServiceProcess, spawnService } from '../support/service';
-import { connectSocket, TestSocket } from '../support/sockets';
+import { Api, bearer, ok, TestUser } from '../support/api';
+import { ServiceProcess, useService } from '../support/service';
+import { useSockets } from '../support/sockets';
 import { ackWithin, alive, OwnRedis, sleep, startRedis, timed } from './support';
 
 const ANSWER_WITHIN_MS = 10_000;
@@ -15,50 +13,29 @@ const ANSWER_WITHIN_MS = 10_000;
  */
 describe('Redis outage with two instances', () => {
   let redis: OwnRedis;
-  let databaseUrl: string;
-  let db: Pool;
-  let a: ServiceProcess;
-  let b: ServiceProcess;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  const a = useService(() => ({ REDIS_URL: redis.url, PRESENCE_GRACE_MS: '500' }));
+  // After-all hooks run in order: both instances stop before their Redis goes.
+  afterAll(() => redis?.kill());
+  let b: ServiceProcess & { api: Api };
+  const sockets = useSockets();
+  const open = (service: { url: string }, user: TestUser) => sockets.open(service, user);
   let alice: TestUser; // on A
   let carol: TestUser; // on A
   let bob: TestUser; // on B
   let dave: TestUser; // on B
-  const opened: TestSocket[] = [];
   const chats: Record<string, string> = {};
-
-  const open = async (service: ServiceProcess, user: TestUser) => {
-    const s = await connectSocket(service.url, user.accessToken);
-    opened.push(s);
-    return s;
-  };
-  const direct = async (x: TestUser, y: TestUser) =>
-    (await request(a.url).post('/api/chats').set(x.auth).send({ type: 'direct', userId: y.id })).body.id as string;
+  const direct = async (x: TestUser, y: TestUser) => (await a.api.newDirect(x, y)).id;
 
   beforeAll(async () => {
-    redis = await startRedis();
-    databaseUrl = await createDatabase('redisout');
-    db = new Pool({ connectionString: databaseUrl, max: 2 });
-    const env = { DATABASE_URL: databaseUrl, REDIS_URL: redis.url, PRESENCE_GRACE_MS: '500' };
-    a = await spawnService(env);
-    b = await spawnService(env);
-    [alice, carol, bob, dave] = [
-      await registerUser(a.url),
-      await registerUser(a.url),
-      await registerUser(b.url),
-      await registerUser(b.url),
-    ];
+    b = await a.another();
+    [alice, carol, bob, dave] = [await a.api.newUser(), await a.api.newUser(), await b.api.newUser(), await b.api.newUser()];
     chats.ac = await direct(alice, carol);
     chats.bd = await direct(bob, dave);
     chats.ab = await direct(alice, bob);
   }, 120_000);
-
-  afterAll(async () => {
-    for (const s of opened) s.close();
-    await Promise.all([a?.stop(), b?.stop()]);
-    await redis?.kill();
-    await db?.end();
-    if (databaseUrl) await dropDatabase(databaseUrl);
-  });
 
   it('each instance serves its own sockets while Redis is down; cross-instance delivery resumes; reconnecting clients catch up', async () => {
     const aliceA = await open(a, alice);
@@ -103,7 +80,7 @@ describe('Redis outage with two instances', () => {
     }
     // REST works on both instances.
     const viaRest = await timed(
-      request(b.url).post(`/api/chats/${chats.ab}/messages`).set(bob.auth).send({ clientId: randomUUID(), text: 'rest during' }),
+      b.api.request().post(`/api/chats/${chats.ab}/messages`).set(bob.auth).send({ clientId: randomUUID(), text: 'rest during' }),
       ANSWER_WITHIN_MS,
     );
     expect(viaRest.status).toBe(201);
@@ -111,27 +88,20 @@ describe('Redis outage with two instances', () => {
       [a, alice],
       [b, bob],
     ] as const) {
-      expect((await timed(request(service.url).get('/api/chats').set(user.auth), ANSWER_WITHIN_MS)).status).toBe(200);
-      const profile = await timed(request(service.url).get(`/api/users/${carol.id}`).set(user.auth), ANSWER_WITHIN_MS);
+      expect((await timed(service.api.request().get('/api/chats').set(user.auth), ANSWER_WITHIN_MS)).status).toBe(200);
+      const profile = await timed(service.api.request().get(`/api/users/${carol.id}`).set(user.auth), ANSWER_WITHIN_MS);
       expect(profile.status).toBe(200);
     }
     // Health says Redis is down (and answers).
-    expect((await timed(request(a.url).get('/health'), ANSWER_WITHIN_MS)).status).toBe(503);
+    expect((await timed(a.api.request().get('/health'), ANSWER_WITHIN_MS)).status).toBe(503);
     // New sockets can connect, and logout still works (its cross-instance part is lost).
     const late = await open(a, carol);
     expect(await ackWithin(late, ANSWER_WITHIN_MS, 'messages:history', { chatId: chats.ac, limit: 1 })).toMatchObject({ ok: true });
-    const session = await request(a.url).post('/api/auth/login').send({ username: dave.username, password: 'correct horse' });
+    const session = await a.api.login({ username: dave.username, password: dave.password });
     expect(session.status).toBe(200);
-    expect(
-      (
-        await timed(
-          request(a.url)
-            .post('/api/auth/logout')
-            .set({ Authorization: `Bearer ${session.body.accessToken}` }),
-          ANSWER_WITHIN_MS,
-        )
-      ).status,
-    ).toBe(204);
+    expect((await timed(a.api.request().post('/api/auth/logout').set(bearer(session.body.accessToken)), ANSWER_WITHIN_MS)).status).toBe(
+      204,
+    );
     // Down for 5 s at least: heartbeats and reconnect attempts fail meanwhile.
     await sleep(Math.max(0, 5000 - (Date.now() - downAt)));
     expect(alive(a.proc) && alive(b.proc)).toBe(true);
@@ -159,21 +129,21 @@ describe('Redis outage with two instances', () => {
     const after = await bobB.call('message:send', { chatId: chats.ab, clientId: randomUUID(), text: 'after, from B' });
     await aliceA.waitFor('message:new', (m) => m.id === after.data.id, 5000);
     ackedToBob.push(after.data.id);
-    expect((await timed(request(b.url).get('/health'), ANSWER_WITHIN_MS)).status).toBe(200);
+    expect((await timed(b.api.request().get('/health'), ANSWER_WITHIN_MS)).status).toBe(200);
 
     // Bob reconnects (a new socket, maybe on the other instance) and catches up over REST.
     bobB.close();
     await open(a, bob);
-    const list = await request(a.url).get('/api/chats').set(bob.auth);
-    const ab = list.body.items.find((c: { id: string }) => c.id === chats.ab);
+    const list = ok(await a.api.chats(bob));
+    const ab = list.items.find((c) => c.id === chats.ab)!;
     expect(ab.lastSeq).toBeGreaterThanOrEqual(ackedToBob.length);
-    const caughtUp = await request(a.url).get(`/api/chats/${chats.ab}/messages?after=0&limit=100`).set(bob.auth);
-    const ids = new Set(caughtUp.body.items.map((m: { id: string }) => m.id));
+    const caughtUp = ok(await a.api.history(bob, chats.ab, { after: 0, limit: 100 }));
+    const ids = new Set(caughtUp.items.map((m) => m.id));
     expect(ackedToBob.filter((id) => !ids.has(id))).toEqual([]);
-    expect(caughtUp.body.items.map((m: { seq: number }) => m.seq)).toEqual(Array.from({ length: ab.lastSeq }, (_, i) => i + 1));
+    expect(caughtUp.items.map((m) => m.seq)).toEqual(Array.from({ length: ab.lastSeq }, (_, i) => i + 1));
 
     // Nothing lost anywhere: every chat's seq runs 1..N.
-    const gaps = await db.query('SELECT chat_id FROM messages GROUP BY chat_id HAVING max(seq) <> count(*) OR min(seq) <> 1');
+    const gaps = await a.db.query('SELECT chat_id FROM messages GROUP BY chat_id HAVING max(seq) <> count(*) OR min(seq) <> 1');
     expect(gaps.rows).toEqual([]);
     expect(alive(a.proc) && alive(b.proc)).toBe(true);
     console.log(

@@ -4,35 +4,48 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { Client } from 'pg';
+import type { ErrorResponseDto } from '../support/contract';
 import { freePort } from '../support/service';
-import { TestSocket } from '../support/sockets';
+import { AckOf, TestSocket } from '../support/sockets';
+import { sleep } from '../support/wait';
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep };
 
 /** Resolves with the promise's value, or with `onTimeout` after `ms` (the caller asserts on it). */
 export function within<T, U>(promise: Promise<T>, ms: number, onTimeout: U): Promise<T | U> {
-  let timer: NodeJS.Timeout;
+  let timer: NodeJS.Timeout | undefined;
   return Promise.race([promise, new Promise<U>((ok) => (timer = setTimeout(() => ok(onTimeout), ms)))]).finally(() => clearTimeout(timer));
 }
 
-/** An HTTP request with a client-side timeout: `status` is 'timeout' when no answer came in time. */
-export async function timed(req: request.Test, ms = 10_000): Promise<{ status: number | 'timeout' | 'error'; body: any; error?: string }> {
+/**
+ * An HTTP request with a client-side timeout: `status` is 'timeout' when no answer came in time.
+ * `body` is typed for what these tests read of it: the error body's fields.
+ */
+export async function timed(
+  req: request.Test,
+  ms = 10_000,
+): Promise<{ status: number | 'timeout' | 'error'; body: Partial<ErrorResponseDto> | null; error?: string }> {
   try {
     const res = await req.timeout(ms);
-    return { status: res.status, body: res.body };
+    return { status: res.status, body: res.body as Partial<ErrorResponseDto> | null };
   } catch (err) {
     const e = err as { timeout?: number; code?: string; message?: string };
     if (e.timeout || e.code === 'ECONNABORTED') return { status: 'timeout', body: null, error: e.message };
-    return { status: 'error', body: null, error: `${e.code ?? ''} ${e.message ?? err}` };
+    return { status: 'error', body: null, error: `${e.code ?? ''} ${e.message ?? String(err)}` };
   }
 }
 
-/** A socket ack with a client-side timeout: `{ timeout: true }` when it never came. */
-export async function ackWithin(socket: TestSocket, ms: number, event: string, payload: unknown): Promise<any> {
+/** A socket ack with a client-side timeout: `timeout: true` (and not ok) when it never came. */
+export async function ackWithin<E extends string>(
+  socket: TestSocket,
+  ms: number,
+  event: E,
+  payload: unknown,
+): Promise<AckOf<E> & { timeout?: true }> {
   try {
-    return await socket.socket.timeout(ms).emitWithAck(event, payload);
+    return (await socket.socket.timeout(ms).emitWithAck(event, payload)) as AckOf<E>;
   } catch {
-    return { timeout: true };
+    return { ok: false, timeout: true } as AckOf<E> & { timeout: true };
   }
 }
 

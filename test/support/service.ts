@@ -1,8 +1,11 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 import { freePort } from '../../src/common/free-port';
+import { Api } from './api';
 
 export { freePort };
 
@@ -10,6 +13,9 @@ export { freePort };
 export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const MAIN_JS = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
 export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret';
+
+/** A service's environment: a variable set to `undefined` is left out (the service's default). */
+export type Env = Record<string, string | undefined>;
 
 function withDatabase(url: string, database: string): string {
   const u = new URL(url);
@@ -66,7 +72,7 @@ export interface ServiceProcess {
 }
 
 /** Starts the built service (dist/) as a real process and waits until /health answers 200. */
-export async function spawnService(env: Record<string, string | undefined>, port?: number): Promise<ServiceProcess> {
+export async function spawnService(env: Env, port?: number): Promise<ServiceProcess> {
   const listenPort = port ?? (await freePort());
   let log = '';
   const proc = spawn(process.execPath, [MAIN_JS], {
@@ -85,15 +91,15 @@ export async function spawnService(env: Record<string, string | undefined>, port
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  proc.stdout!.on('data', (d) => (log += d));
-  proc.stderr!.on('data', (d) => (log += d));
+  proc.stdout.on('data', (d: Buffer) => (log += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (log += d.toString()));
   const url = `http://127.0.0.1:${listenPort}`;
   const exited = new Promise<number | null>((ok) => proc.once('exit', (code) => ok(code)));
   try {
     await waitForHealth(url, 60_000, proc);
   } catch (err) {
     proc.kill('SIGKILL');
-    throw new Error(`${(err as Error).message}\n${log}`);
+    throw new Error(`${(err as Error).message}\n${log}`, { cause: err });
   }
   return {
     url,
@@ -107,26 +113,128 @@ export async function spawnService(env: Record<string, string | undefined>, port
   };
 }
 
-export interface TestService extends ServiceProcess {
-  databaseUrl: string;
-  /** A pool on the service's database, for checks a user cannot make through the API. */
-  db: Pool;
-  close(): Promise<void>;
+export interface TestServiceOptions {
+  /** A DATA_DIR of its own (for the attachments' files), removed by `close`. */
+  dataDir?: boolean;
+  /** The database to use (kept by `close`) instead of a fresh one on the shared server. */
+  databaseUrl?: string;
+  /** What the service is given as DATABASE_URL instead of the database's own (e.g. a proxy in front of it). */
+  connectVia?: (databaseUrl: string) => Promise<string>;
+}
+
+/**
+ * The service on a database of its own: a process of the built service, a pool on its database for
+ * the checks a user cannot make through the API, the typed API, and more instances or a restart
+ * when a test needs them.
+ */
+export class TestService implements ServiceProcess {
+  readonly api = new Api(() => this.url);
+  /** A pool on the service's database (connects on first use). */
+  readonly db: Pool;
+  private readonly others: ServiceProcess[] = [];
+
+  private constructor(
+    readonly databaseUrl: string,
+    private readonly ownDatabase: boolean,
+    readonly dataDir: string | undefined,
+    private readonly env: Env,
+    private instance: ServiceProcess,
+  ) {
+    this.db = new Pool({ connectionString: databaseUrl, max: 4 });
+  }
+
+  static async start(env: Env = {}, options: TestServiceOptions = {}): Promise<TestService> {
+    const databaseUrl = options.databaseUrl ?? (await createDatabase());
+    const dataDir = options.dataDir ? mkdtempSync(join(tmpdir(), 'chat-e2e-')) : undefined;
+    const serviceEnv: Env = {
+      DATABASE_URL: options.connectVia ? await options.connectVia(databaseUrl) : databaseUrl,
+      ...(dataDir ? { DATA_DIR: dataDir } : {}),
+      ...env,
+    };
+    try {
+      return new TestService(databaseUrl, !options.databaseUrl, dataDir, serviceEnv, await spawnService(serviceEnv));
+    } catch (err) {
+      if (!options.databaseUrl) await dropDatabase(databaseUrl);
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  get url(): string {
+    return this.instance.url;
+  }
+
+  get port(): number {
+    return this.instance.port;
+  }
+
+  get proc(): ChildProcess {
+    return this.instance.proc;
+  }
+
+  output(): string {
+    return this.instance.output();
+  }
+
+  stop(signal?: NodeJS.Signals): Promise<number | null> {
+    return this.instance.stop(signal);
+  }
+
+  /** Starts the service again, on the same database and port (after `stop`, e.g. a crash). */
+  async restart(): Promise<void> {
+    this.instance = await spawnService(this.env, this.instance.port);
+  }
+
+  /** One more instance on the same database and environment (and `env`), stopped by `close`. */
+  async another(env: Env = {}): Promise<ServiceProcess & { api: Api }> {
+    const other = await spawnService({ ...this.env, ...env });
+    this.others.push(other);
+    return { ...other, api: new Api(other.url) };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.instance.stop(), ...this.others.map((o) => o.stop())]);
+    await this.db.end();
+    if (this.ownDatabase) await dropDatabase(this.databaseUrl);
+    if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
+  }
 }
 
 /** A service process on a fresh database of the shared PostgreSQL server. */
-export async function startTestService(env: Record<string, string | undefined> = {}): Promise<TestService> {
-  const databaseUrl = await createDatabase();
-  const service = await spawnService({ DATABASE_URL: databaseUrl, ...env });
-  const db = new Pool({ connectionString: databaseUrl, max: 4 });
-  return {
-    ...service,
-    databaseUrl,
-    db,
-    async close() {
-      await service.stop();
-      await db.end();
-      await dropDatabase(databaseUrl);
-    },
+export function startTestService(env: Env = {}, options: TestServiceOptions = {}): Promise<TestService> {
+  return TestService.start(env, options);
+}
+
+/**
+ * The service of a spec file: started before its tests (beforeAll) and closed after them
+ * (afterAll). `env` may be a function, read at the start (e.g. the URL of a server that an
+ * earlier beforeAll started); so may the database URL. The handle's `api` can be taken at once;
+ * the rest is there from the start on.
+ */
+export function useService(
+  env: Env | (() => Env) = {},
+  options: Omit<TestServiceOptions, 'databaseUrl'> & { databaseUrl?: () => string } = {},
+): TestService {
+  let service: TestService | undefined;
+  beforeAll(async () => {
+    service = await startTestService(typeof env === 'function' ? env() : env, { ...options, databaseUrl: options.databaseUrl?.() });
+  }, 120_000);
+  afterAll(async () => {
+    await service?.close();
+  });
+  const running = (): TestService => {
+    if (!service) throw new Error('the service is not running yet: use it in hooks and tests after useService');
+    return service;
   };
+  const api = new Api(() => running().url);
+  // The handle delegates to the running service; `api` is the one thing usable before it starts.
+  return new Proxy(Object.create(TestService.prototype) as TestService, {
+    get(_, key) {
+      if (key === 'api') return api;
+      if (key === 'then') return undefined; // not a promise, even before the start
+      const target = running();
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }

@@ -1,11 +1,11 @@
 import 'reflect-metadata';
-import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../src/database/data-source-options';
-import { HistoryPageQuery, historyPageQueryBuilder } from '../src/conversations/history-page.query';
-import { Message } from '../src/conversations/message.entity';
-import { registerUser } from './support/api';
-import { TestService, startTestService } from './support/service';
+import { dataSourceOptions } from '../../src/database/data-source-options';
+import { HistoryPageQuery, historyPageQueryBuilder } from '../../src/conversations/history-page.query';
+import { Message } from '../../src/conversations/message.entity';
+import { TestUser } from '../support/api';
+import { seedMessages } from '../support/seed';
+import { useService } from '../support/service';
 
 /**
  * The history query on a chat of 1,000,000 messages: the exact SQL the service runs (built by the
@@ -29,46 +29,30 @@ function nodes(plan: PlanNode): PlanNode[] {
 }
 
 describe('history query plan on 1,000,000 messages (real PostgreSQL)', () => {
-  let svc: TestService;
   let orm: DataSource;
+  // Declared before useService: after-all hooks run in order, so the ORM's connection closes first.
+  afterAll(async () => {
+    await orm?.destroy();
+  });
+  const svc = useService();
+  const { api } = svc;
   let chatId: string;
-  let user: Awaited<ReturnType<typeof registerUser>>;
+  let user: TestUser;
 
   beforeAll(async () => {
-    svc = await startTestService();
-    user = await registerUser(svc.url);
-    const created = await request(svc.url).post('/api/chats').set(user.auth).send({ type: 'group', title: 'big', memberIds: [] });
-    expect(created.status).toBe(201);
-    chatId = created.body.id;
+    user = await api.newUser();
+    chatId = (await api.newGroup(user, [], 'big')).id;
 
     // One statement for the rows (the "created" system message already holds seq 1), with the
-    // foreign-key triggers off for the load (the rows are known to be valid), then the chat's last_seq.
-    const client = await svc.db.connect();
-    try {
-      const started = Date.now();
-      await client.query('BEGIN');
-      await client.query(`SET LOCAL session_replication_role = replica`);
-      await client.query(
-        `INSERT INTO messages (chat_id, seq, sender_id, type, text)
-         SELECT $1, s, $2, 'text', 'message ' || s FROM generate_series(2, $3::int) AS s`,
-        [chatId, user.id, MESSAGES],
-      );
-      await client.query('UPDATE chats SET last_seq = $2 WHERE id = $1', [chatId, MESSAGES]);
-      await client.query('COMMIT');
-      await client.query('VACUUM ANALYZE messages');
-      console.log(`seeded ${MESSAGES} messages in ${Date.now() - started} ms (insert + vacuum analyze)`);
-    } finally {
-      client.release();
-    }
+    // foreign-key triggers off for the load (the rows are known to be valid).
+    const started = Date.now();
+    await seedMessages(svc.db, { chatId, senderId: user.id, count: MESSAGES - 1, prefix: 'message ' }, { replica: true });
+    await svc.db.query('VACUUM ANALYZE messages');
+    console.log(`seeded ${MESSAGES} messages in ${Date.now() - started} ms (insert + vacuum analyze)`);
 
     orm = new DataSource(dataSourceOptions(svc.databaseUrl, 1));
     await orm.initialize();
   }, 300_000);
-
-  afterAll(async () => {
-    await orm?.destroy();
-    await svc?.close();
-  });
 
   function query(extra: Partial<HistoryPageQuery>): HistoryPageQuery {
     return { chatId, viewerId: user.id, clearedSeq: 0, limit: 15, ...extra };
@@ -76,11 +60,11 @@ describe('history query plan on 1,000,000 messages (real PostgreSQL)', () => {
 
   async function explain(q: HistoryPageQuery): Promise<{ text: string; root: PlanNode }> {
     const [sql, params] = historyPageQueryBuilder(orm.getRepository(Message), q).getQueryAndParameters();
-    const json = await svc.db.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`, params);
-    const text = await svc.db.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params);
+    const json = await svc.db.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`, params);
+    const text = await svc.db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params);
     return {
       text: `${sql}\n-- parameters: ${JSON.stringify(params)}\n${text.rows.map((r) => r['QUERY PLAN']).join('\n')}`,
-      root: json.rows[0]['QUERY PLAN'][0].Plan as PlanNode,
+      root: json.rows[0]['QUERY PLAN'][0].Plan,
     };
   }
 
@@ -139,20 +123,20 @@ describe('history query plan on 1,000,000 messages (real PostgreSQL)', () => {
       return out;
     };
     for (const before of [MESSAGES + 1, 500_000]) {
-      const page = await request(svc.url).get(`/api/chats/${chatId}/messages`).query({ before }).set(user.auth);
-      expect(page.body.items.map((m: { seq: number }) => m.seq)).toEqual(visibleBelow(before));
+      const page = await api.history(user, chatId, { before });
+      expect(page.body.items.map((m) => m.seq)).toEqual(visibleBelow(before));
       expect(page.body.hasMore).toBe(true);
     }
     await svc.db.query('DELETE FROM message_hides WHERE user_id = $1', [user.id]);
   });
 
   it('the service answers those pages: the SQL explained is the one it runs', async () => {
-    const newest = await request(svc.url).get(`/api/chats/${chatId}/messages`).set(user.auth);
+    const newest = await api.history(user, chatId);
     expect(newest.status).toBe(200);
-    expect(newest.body.items.map((m: { seq: number }) => m.seq)).toEqual(Array.from({ length: 15 }, (_, i) => MESSAGES - 14 + i));
+    expect(newest.body.items.map((m) => m.seq)).toEqual(Array.from({ length: 15 }, (_, i) => MESSAGES - 14 + i));
     expect(newest.body.hasMore).toBe(true);
-    const deep = await request(svc.url).get(`/api/chats/${chatId}/messages`).query({ before: 500_000 }).set(user.auth);
-    expect(deep.body.items.map((m: { seq: number }) => m.seq)).toEqual(Array.from({ length: 15 }, (_, i) => 499_985 + i));
+    const deep = await api.history(user, chatId, { before: 500_000 });
+    expect(deep.body.items.map((m) => m.seq)).toEqual(Array.from({ length: 15 }, (_, i) => 499_985 + i));
     expect(deep.body.items[0].text).toBe('message 499985');
     expect(deep.body.hasMore).toBe(true);
   });

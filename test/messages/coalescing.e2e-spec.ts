@@ -1,37 +1,29 @@
-import request from 'supertest';
 import { randomUUID } from 'node:crypto';
-import { TestUser, registerUsers } from './support/api';
-import { TestService, startTestService } from './support/service';
+import { expectError, TestUser } from '../support/api';
+import { useService } from '../support/service';
 
 /**
  * One send statement in flight (SEND_STATEMENTS_IN_FLIGHT=1): concurrent sends queue and are stored
  * together, many per statement. Every rule of a single send must still hold for each of them.
  */
 describe('coalesced sends (real service, real PostgreSQL)', () => {
-  let svc: TestService;
+  const svc = useService({ SEND_STATEMENTS_IN_FLIGHT: '1' });
+  const { api } = svc;
   let members: TestUser[];
   let outsider: TestUser;
   let groupId: string;
   let directId: string;
 
   beforeAll(async () => {
-    svc = await startTestService({ SEND_STATEMENTS_IN_FLIGHT: '1' });
-    const users = await registerUsers(svc.url, 12);
-    [outsider, ...members] = users;
-    const group = await request(svc.url)
-      .post('/api/chats')
-      .set(members[0].auth)
-      .send({ type: 'group', title: 'Batch', memberIds: members.slice(1).map((m) => m.id) });
-    groupId = group.body.id;
-    const direct = await request(svc.url).post('/api/chats').set(members[0].auth).send({ type: 'direct', userId: members[1].id });
-    directId = direct.body.id;
-  });
-  afterAll(async () => {
-    await svc?.close();
+    [outsider, ...members] = await api.newUsers(12);
+    groupId = (await api.newGroup(members[0], members.slice(1), 'Batch')).id;
+    directId = (await api.newDirect(members[0], members[1])).id;
   });
 
   const send = (u: TestUser, chatId: string, clientId = randomUUID(), text = `from ${u.username}`) =>
-    request(svc.url).post(`/api/chats/${chatId}/messages`).set(u.auth).send({ clientId, text });
+    api.send(u, chatId, { clientId, text });
+  const lastSeq = async (chatId: string) =>
+    (await svc.db.query<{ last_seq: number }>(`SELECT last_seq FROM chats WHERE id = $1`, [chatId])).rows[0].last_seq;
 
   it('stores every concurrent send once, with gap-free seqs per chat, and answers each on its own', async () => {
     const retried = randomUUID();
@@ -49,19 +41,19 @@ describe('coalesced sends (real service, real PostgreSQL)', () => {
 
     const memberAnswers = answers.slice(0, answers.length - 4);
     expect(memberAnswers.map((r) => r.status)).toEqual(memberAnswers.map(() => 201));
-    expect(answers.slice(-4, -2).map((r) => [r.status, r.body.code])).toEqual([
-      [404, 'CHAT_NOT_FOUND'],
-      [404, 'CHAT_NOT_FOUND'],
-    ]);
+    // The non-member's two sends.
+    for (const res of answers.slice(-4, -2)) expectError(res, 404, 'CHAT_NOT_FOUND');
     const [first, second] = answers.slice(-2);
     expect([first.status, second.status].sort()).toEqual([200, 201]);
     expect(first.body.id).toBe(second.body.id);
 
     for (const chatId of [groupId, directId]) {
-      const { rows } = await svc.db.query(`SELECT seq, client_id FROM messages WHERE chat_id = $1 ORDER BY seq`, [chatId]);
-      const last = await svc.db.query(`SELECT last_seq FROM chats WHERE id = $1`, [chatId]);
+      const { rows } = await svc.db.query<{ seq: number; client_id: string | null }>(
+        `SELECT seq, client_id FROM messages WHERE chat_id = $1 ORDER BY seq`,
+        [chatId],
+      );
       expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i + 1));
-      expect(last.rows[0].last_seq).toBe(rows.length);
+      expect(await lastSeq(chatId)).toBe(rows.length);
       const clientIds = rows.map((r) => r.client_id).filter(Boolean);
       expect(new Set(clientIds).size).toBe(clientIds.length);
     }
@@ -71,12 +63,12 @@ describe('coalesced sends (real service, real PostgreSQL)', () => {
       expect(rows).toEqual([{ id: res.body.id, seq: res.body.seq, sender_id: res.body.senderId }]);
       expect(res.body.status).toBe('sent');
     }
-    const outsiderRows = await svc.db.query(`SELECT count(*)::int AS n FROM messages WHERE sender_id = $1`, [outsider.id]);
+    const outsiderRows = await svc.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM messages WHERE sender_id = $1`, [outsider.id]);
     expect(outsiderRows.rows[0].n).toBe(0);
   });
 
   it('stores a burst of valid sends to several chats together, each answered with its own message', async () => {
-    const before = Number((await svc.db.query(`SELECT last_seq FROM chats WHERE id = $1`, [groupId])).rows[0].last_seq);
+    const before = Number(await lastSeq(groupId));
     const answers = await Promise.all(
       members.flatMap((m, i) => [send(m, groupId), send(m, groupId), ...(i < 2 ? [send(m, directId)] : [])]),
     );
@@ -86,13 +78,16 @@ describe('coalesced sends (real service, real PostgreSQL)', () => {
       .map((r) => r.body.seq)
       .sort((a, b) => a - b);
     expect(groupSeqs).toEqual(groupSeqs.map((_, i) => before + 1 + i));
-    const stored = await svc.db.query(`SELECT count(*)::int AS n FROM messages WHERE chat_id = $1 AND seq > $2`, [groupId, before]);
+    const stored = await svc.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM messages WHERE chat_id = $1 AND seq > $2`, [
+      groupId,
+      before,
+    ]);
     expect(stored.rows[0].n).toBe(members.length * 2);
     // Everyone else in the group sees them in the history, in seq order.
-    const history = await request(svc.url).get(`/api/chats/${groupId}/messages`).query({ after: before, limit: 100 }).set(outsider.auth);
+    const history = await api.history(outsider, groupId, { after: before, limit: 100 });
     expect(history.status).toBe(404);
-    const seen = await request(svc.url).get(`/api/chats/${groupId}/messages`).query({ after: before, limit: 100 }).set(members[5].auth);
-    expect(seen.body.items.map((m: { seq: number }) => m.seq)).toEqual(groupSeqs);
+    const seen = await api.history(members[5], groupId, { after: before, limit: 100 });
+    expect(seen.body.items.map((m) => m.seq)).toEqual(groupSeqs);
   });
 
   it('keeps one sender’s order: sequential sends get rising seqs', async () => {
