@@ -10,6 +10,7 @@ import { AuthUser } from '../common/current-user';
 import { toAppException } from '../common/error-mapping';
 import { OnAppEvent } from '../common/event-bus';
 import { inputShapeProblem } from '../common/input-shape';
+import { rateLimited } from '../common/rate-limit';
 import { validatePayload } from '../common/validation';
 import { MessageEvent } from '../conversations/message.events';
 import { MessagesService } from '../conversations/messages.service';
@@ -145,7 +146,8 @@ export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<S
       return;
     }
     if (state.queued >= MAX_QUEUED_PER_SOCKET) {
-      reply(ack, ackError(new AppException('RATE_LIMITED', 'too many events waiting on this socket').toBody()));
+      // The queue drains at the speed of the work: 1 s is a fair hint of when a slot is free.
+      reply(ack, ackError(rateLimited('too many events waiting on this socket', 1).toBody()));
       return;
     }
     state.queued += 1;
