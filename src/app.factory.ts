@@ -29,6 +29,8 @@ export async function createApp(config: AppConfig, database: DatabaseTarget, log
     bodyParser: false,
   });
   app.disable('x-powered-by');
+  // No weak ETags on JSON answers (a 304 nobody documents or expects); downloads set their own ETag.
+  app.set('etag', false);
   // TRUST_PROXY: by default (false) the peer is the client and X-Forwarded-For is ignored, so no client
   // can pick the address its rate limit is counted under; behind a proxy, req.ip follows the header
   // through the trusted hops only.
