@@ -18,7 +18,7 @@ import { AsyncApiDocument, buildAsyncApi } from './realtime/asyncapi';
 import { RealtimeIoAdapter } from './realtime/socket-io.adapter';
 
 const WEB_CLIENT_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; " +
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; " +
   "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /** The Nest application with everything that is not a module: middleware, pipes, docs. */
