@@ -64,6 +64,27 @@ export class ReactionsRepository {
   }
 
   /**
+   * Runs `work` on one connection that holds a session-level advisory lock of the message (its chat
+   * and seq) meanwhile, so that the changes of one message and what follows their commits (their
+   * announcement) run one after the other, on every instance: members get a message's `reaction`
+   * events in commit order. A transaction's own locks end at its commit, before the announcement,
+   * and a database process can be descheduled between its commit and its answer.
+   */
+  async oneAtATime<T>(chatId: string, seq: number, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.query('SELECT pg_advisory_lock(hashtext($1), $2)', [chatId, seq]);
+      try {
+        return await work(runner.manager);
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock(hashtext($1), $2)', [chatId, seq]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /**
    * Puts (`on`) or takes back one user's reaction, in one transaction that first locks the message
    * row, so that the changes to one message's reactions run one at a time: the distinct-emoji limit
    * and an emoji's place hold under concurrency, and the summary read after the change (a later
@@ -72,8 +93,14 @@ export class ReactionsRepository {
    * key-share lock, as a send holds it), refuses system messages and tombstones (a delete for
    * everyone waits for the lock), and reads the chat's members, whom a change is announced to.
    */
-  changeReaction(target: ReactionTarget, emoji: string, on: boolean, maxDistinct: number): Promise<ReactionChange> {
-    return this.dataSource.transaction(async (manager) => {
+  changeReaction(
+    target: ReactionTarget,
+    emoji: string,
+    on: boolean,
+    maxDistinct: number,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<ReactionChange> {
+    return manager.transaction(async (manager) => {
       const [message] = await manager.query<Array<{ id: string; type: string; deleted: boolean; member_ids: string[] }>>(
         `SELECT m.id, m.type, m.deleted_at IS NOT NULL AS deleted,
                 (SELECT array_agg(members.user_id) FROM chat_members members WHERE members.chat_id = m.chat_id) AS member_ids

@@ -31,7 +31,17 @@ export class ReactionsService {
   async set(caller: AuthUser, chatId: string, seq: number, emoji: string, on: boolean): Promise<void> {
     await this.chats.requireAccess(caller, chatId);
     const max = this.config.messageMaxReactions;
-    const change = await this.reactions.changeReaction({ chatId, seq, userId: caller.userId }, emoji, on, max);
+    const change = await this.reactions.oneAtATime(chatId, seq, async (manager) => {
+      const result = await this.reactions.changeReaction({ chatId, seq, userId: caller.userId }, emoji, on, max, manager);
+      // Committed; announced before the message's next change can start (members get them in commit order).
+      if (result.kind === 'changed') {
+        this.events.emit('reaction', {
+          notice: { chatId, seq, userId: caller.userId, emoji, on, reactions: result.reactions },
+          recipientIds: result.memberIds,
+        } satisfies ReactionEvent);
+      }
+      return result;
+    });
     switch (change.kind) {
       case 'message-not-found':
         throw messageNotFound();
@@ -40,13 +50,9 @@ export class ReactionsService {
       case 'limit':
         throw new AppException('REACTION_LIMIT', `a message can carry at most ${max} different emoji`);
       case 'unchanged':
+      case 'changed':
         return;
     }
-    // Right after the commit, with the members read under the lock: one message's events leave in commit order.
-    this.events.emit('reaction', {
-      notice: { chatId, seq, userId: caller.userId, emoji, on, reactions: change.reactions },
-      recipientIds: change.memberIds,
-    } satisfies ReactionEvent);
   }
 
   /** Every emoji on a message with every user who reacted with it; none on system messages and tombstones. */

@@ -3,8 +3,10 @@ import { expectError, ok, TestUser } from '../support/api';
 import { asyncApi } from '../support/asyncapi';
 import type { MessageDto } from '../support/contract';
 import { containing } from '../support/matchers';
+import { seedMessages } from '../support/seed';
 import { useService } from '../support/service';
 import { useSockets } from '../support/sockets';
+import { StatementRecorder } from '../support/statement-recorder';
 import { messageHelpers } from './support';
 import { dbCounts, reactionRoutes } from './reactions.support';
 
@@ -12,7 +14,10 @@ const THUMBS = '👍';
 const HEART = '❤️'; // U+2764 U+FE0F: the RGI spelling
 
 describe('messages: reactions', () => {
-  const svc = useService();
+  // Statements are counted on the wire (the cost tests at the end).
+  const recorder = new StatementRecorder();
+  const svc = useService({}, { connectVia: (databaseUrl) => recorder.proxy(databaseUrl) });
+  afterAll(() => recorder.close());
   const { api } = svc;
   const { sendOk, historyOk } = messageHelpers(svc);
   const { path, put, remove, list, react, listed } = reactionRoutes(api);
@@ -323,6 +328,48 @@ describe('messages: reactions', () => {
       for (const s of [a1, a2, b1, c1]) {
         expect(await s.waitFor('message:updated', (x) => x.id === m.id && x.deleted)).toEqual(containing({ reactions: [] }));
       }
+    });
+  });
+
+  describe('cost (statements counted on the wire)', () => {
+    async function statementsOf(call: () => Promise<unknown>): Promise<string[]> {
+      recorder.statements.length = 0;
+      await call();
+      return [...recorder.statements];
+    }
+
+    it('a history page costs the same statements whether 1 or all 50 of its messages carry reactions', async () => {
+      const [x, y] = await api.newUsers(2);
+      const chatId = (await api.newDirect(x, y)).id;
+      await seedMessages(svc.db, { chatId, senderId: x.id, count: 50 });
+      await react(y, chatId, 1, THUMBS);
+      const page = () => api.history(y, chatId, { limit: 50 });
+      await page(); // moves y's delivered cursor: later reads do not
+      const one = await statementsOf(page);
+      for (let seq = 2; seq <= 50; seq++) {
+        await react(y, chatId, seq, THUMBS);
+        await react(x, chatId, seq, seq % 2 ? HEART : '🎉');
+      }
+      const all = await statementsOf(page);
+      expect(all).toEqual(one);
+      const items = ok(await page(), 200).items;
+      expect(items.filter((m) => m.reactions.length)).toHaveLength(50);
+      expect(items[9].reactions).toEqual([
+        { emoji: THUMBS, count: 1, me: true },
+        { emoji: '🎉', count: 1, me: false },
+      ]);
+    });
+
+    it('a reaction costs a fixed number of statements, however many the message has', async () => {
+      const m = await sendOk(a, groupId, 'cost');
+      const first = await statementsOf(() => put(b, groupId, m.seq, THUMBS));
+      for (const emoji of [...'😀😁😂🤣😃😄']) await react(c, groupId, m.seq, emoji);
+      const later = await statementsOf(() => put(a, groupId, m.seq, THUMBS));
+      expect(later).toEqual(first);
+      // The session check, the access check (two), the message's advisory lock, the transaction (begin,
+      // the locked read, the change, the summary, commit), the unlock.
+      expect(first).toHaveLength(10);
+      expect(await statementsOf(() => put(a, groupId, m.seq, THUMBS))).toHaveLength(9); // no change: no summary
     });
   });
 });
