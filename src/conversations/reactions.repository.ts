@@ -66,9 +66,10 @@ export class ReactionsRepository {
   /**
    * Runs `work` on one connection that holds a session-level advisory lock of the message (its chat
    * and seq) meanwhile, so that the changes of one message and what follows their commits (their
-   * announcement) run one after the other, on every instance: members get a message's `reaction`
-   * events in commit order. A transaction's own locks end at its commit, before the announcement,
-   * and a database process can be descheduled between its commit and its answer.
+   * announcement) run one after the other, whatever the instance: announcements leave in commit
+   * order, and the sockets of one instance get a message's `reaction` events so. (A transaction's
+   * own locks end at its commit, before the announcement, and a database process can be descheduled
+   * between its commit and its answer.) Across instances the Redis hop may still delay one.
    */
   async oneAtATime<T>(chatId: string, seq: number, work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
