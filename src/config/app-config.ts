@@ -31,6 +31,8 @@ export interface AppConfig {
   messageMaxLength: number;
   chatMaxMembers: number;
   messageMaxAttachments: number;
+  /** Distinct emoji one message can carry (v1.1). */
+  messageMaxReactions: number;
   historyPageSize: number;
   historyPageMax: number;
   pinnedChatsMax: number;
@@ -183,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTTY = p
     messageMaxLength: positiveInt(env, 'MESSAGE_MAX_LENGTH', 4096),
     chatMaxMembers: positiveInt(env, 'CHAT_MAX_MEMBERS', 50, 2),
     messageMaxAttachments: positiveInt(env, 'MESSAGE_MAX_ATTACHMENTS', 10),
+    messageMaxReactions: positiveInt(env, 'MESSAGE_MAX_REACTIONS', 20),
     historyPageSize,
     historyPageMax,
     pinnedChatsMax: positiveInt(env, 'PINNED_CHATS_MAX', 5),

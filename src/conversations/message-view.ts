@@ -1,5 +1,6 @@
 import { AttachmentDto } from '../attachments/dto/attachment.dto';
 import { MessageDto, MessageStatus } from './dto/message.dto';
+import { ReactionDto } from './dto/reaction.dto';
 import { Message } from './message.entity';
 
 /** How far every other current member of a chat has got: what the status ticks derive from. */
@@ -14,8 +15,14 @@ export function messageStatus(seq: number, others: OthersCursors): MessageStatus
   return 'sent';
 }
 
-/** The contract's Message as `viewerId` sees it. */
-export function toMessageDto(message: Message, attachments: AttachmentDto[], viewerId: string, others: OthersCursors): MessageDto {
+/** The contract's Message as `viewerId` sees it (a message just stored has no reactions yet). */
+export function toMessageDto(
+  message: Message,
+  attachments: AttachmentDto[],
+  viewerId: string,
+  others: OthersCursors,
+  reactions: ReactionDto[] = [],
+): MessageDto {
   const deleted = message.deletedAt !== null;
   return {
     id: message.id,
@@ -35,5 +42,6 @@ export function toMessageDto(message: Message, attachments: AttachmentDto[], vie
     createdAt: message.createdAt.toISOString(),
     clientId: message.clientId,
     status: message.senderId === viewerId && message.type === 'text' ? messageStatus(message.seq, others) : null,
+    reactions: deleted ? [] : reactions,
   };
 }

@@ -5,6 +5,7 @@ import { ChatMember } from '../conversations/chat-member.entity';
 import { Chat } from '../conversations/chat.entity';
 import { MessageHide } from '../conversations/message-hide.entity';
 import { Message } from '../conversations/message.entity';
+import { MessageReaction } from '../conversations/reactions.entity';
 import { User } from '../users/user.entity';
 
-export const ENTITIES = [User, Session, Chat, ChatMember, Message, MessageHide, Attachment, MessageAttachment];
+export const ENTITIES = [User, Session, Chat, ChatMember, Message, MessageHide, Attachment, MessageAttachment, MessageReaction];

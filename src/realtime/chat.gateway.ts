@@ -14,6 +14,8 @@ import { rateLimited } from '../common/rate-limit';
 import { validatePayload } from '../common/validation';
 import { MessageEvent } from '../conversations/message.events';
 import { MessagesService } from '../conversations/messages.service';
+import { ReactionEvent } from '../conversations/reactions.events';
+import { ReactionsService } from '../conversations/reactions.service';
 import { PresenceEvent } from '../presence/presence.events';
 import { PresenceService } from '../presence/presence.service';
 import { ackError, splitArgs } from './socket-ack';
@@ -66,6 +68,7 @@ export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<S
     private readonly tokens: TokensService,
     private readonly messages: MessagesService,
     private readonly chats: ChatsService,
+    private readonly reactions: ReactionsService,
     private readonly typingService: TypingService,
     private readonly presence: PresenceService,
   ) {
@@ -80,6 +83,7 @@ export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<S
       'message:delivered': (caller, p) => this.chats.advanceCursor(caller, p.chatId, 'delivered', p.seq),
       'message:read': (caller, p) => this.chats.advanceCursor(caller, p.chatId, 'read', p.seq),
       'messages:history': (caller, p) => this.messages.history(caller, p.chatId, p),
+      'reaction:set': (caller, p) => this.reactions.set(caller, p.chatId, p.seq, p.emoji, p.on),
       'chat:pin': (caller, p) => this.chats.setPinned(caller, p.chatId, p.pinned),
       'chat:delete': (caller, p) => this.chats.deleteForMe(caller, p.chatId),
       typing: (caller, p) => this.typingService.typing(caller, p.chatId, p.isTyping),
@@ -186,8 +190,15 @@ export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<S
     this.fanOutMessage('message:updated', event);
   }
 
-  /** The message carries `status` as its sender sees it: the sender's devices get it so, others null. */
-  private fanOutMessage(name: 'message:new' | 'message:updated', { message, recipientIds, originSocketId }: MessageEvent): void {
+  /**
+   * The message carries `status` as its sender sees it: the sender's devices get it so, others null.
+   * When the publisher shaped it per recipient (`views`), each group gets its own.
+   */
+  private fanOutMessage(name: 'message:new' | 'message:updated', { message, recipientIds, originSocketId, views }: MessageEvent): void {
+    if (views) {
+      for (const view of views) this.emitTo(view.userIds, name, view.message, originSocketId);
+      return;
+    }
     const viewer = message.status !== null ? message.senderId : null;
     if (viewer && recipientIds.includes(viewer)) this.emitTo([viewer], name, message, originSocketId);
     const others = viewer ? recipientIds.filter((id) => id !== viewer) : recipientIds;
@@ -197,6 +208,12 @@ export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<S
   @OnAppEvent('receipt')
   onReceipt({ chatId, userId, type, seq, recipientIds }: ReceiptEvent): void {
     this.emitTo(recipientIds, 'receipt', { chatId, userId, type, seq });
+  }
+
+  /** Every socket of every member, the reacting one included. */
+  @OnAppEvent('reaction')
+  onReaction({ notice, recipientIds }: ReactionEvent): void {
+    this.emitTo(recipientIds, 'reaction', notice);
   }
 
   @OnAppEvent('typing')

@@ -30,6 +30,7 @@ export const MESSAGE_KEYS = [
   'event',
   'forwardedFrom',
   'id',
+  'reactions',
   'senderId',
   'seq',
   'status',
@@ -61,6 +62,7 @@ export function systemMessage(chatId: string, seq: number, actor: TestUser, text
     createdAt: anIsoTime(),
     clientId: null,
     status: null,
+    reactions: [],
   };
 }
 
