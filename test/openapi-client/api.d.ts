@@ -412,6 +412,50 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/chats/{id}/messages/{seq}/reactions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Reactions of a message: each emoji (in the order first put on it) with every user, in the order they reacted
+     * @description Reactions of a message: each emoji (in the order first put on it) with every user, in the order they reacted
+     */
+    get: operations['ReactionsController_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/chats/{id}/messages/{seq}/reactions/{emoji}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * React to a message with an emoji (again: no change, 204)
+     * @description React to a message with an emoji (again: no change, 204)
+     */
+    put: operations['ReactionsController_put'];
+    post?: never;
+    /**
+     * Take back your reaction with an emoji (not set: 204)
+     * @description Take back your reaction with an emoji (not set: 204)
+     */
+    delete: operations['ReactionsController_remove'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/attachments': {
     parameters: {
       query?: never;
@@ -553,6 +597,16 @@ export interface components {
       userIds?: string[];
       title?: string;
     };
+    ReactionDto: {
+      /**
+       * @description one emoji of Unicode’s RGI set (a ZWJ sequence, a flag, a keycap, a skin tone count as one)
+       * @example 👍
+       */
+      emoji: string;
+      count: number;
+      /** @description the viewer has reacted with this emoji */
+      me: boolean;
+    };
     MessageDto: {
       /** Format: uuid */
       id: string;
@@ -582,6 +636,8 @@ export interface components {
        * @enum {string|null}
        */
       status: 'sent' | 'delivered' | 'read' | null;
+      /** @description in the order each emoji was first put on it; none on a tombstone */
+      reactions: components['schemas']['ReactionDto'][];
     };
     ChatMemberDto: {
       user: components['schemas']['UserPublicDto'];
@@ -693,6 +749,19 @@ export interface components {
       deliveredTo: components['schemas']['UserPublicDto'][];
       readBy: components['schemas']['UserPublicDto'][];
     };
+    ReactionUsersDto: {
+      /**
+       * @description one emoji of Unicode’s RGI set (a ZWJ sequence, a flag, a keycap, a skin tone count as one)
+       * @example 👍
+       */
+      emoji: string;
+      count: number;
+      /** @description every user who reacted with it, in the order they did */
+      users: components['schemas']['UserPublicDto'][];
+    };
+    ReactionListDto: {
+      items: components['schemas']['ReactionUsersDto'][];
+    };
     /** @enum {string} */
     ErrorCode:
       | 'VALIDATION_FAILED'
@@ -723,6 +792,8 @@ export interface components {
       | 'PIN_LIMIT'
       | 'MESSAGE_DELETED'
       | 'MESSAGE_NOT_FORWARDABLE'
+      | 'MESSAGE_NOT_REACTABLE'
+      | 'REACTION_LIMIT'
       | 'RATE_LIMITED'
       | 'INTERNAL_ERROR'
       | 'UNAVAILABLE';
@@ -3557,6 +3628,302 @@ export interface operations {
             statusCode?: 404;
             /** @enum {unknown} */
             code?: 'CHAT_NOT_FOUND' | 'MESSAGE_NOT_FOUND';
+          };
+        };
+      };
+      /** @description UNAVAILABLE */
+      503: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 503;
+            /** @enum {unknown} */
+            code?: 'UNAVAILABLE';
+          };
+        };
+      };
+    };
+  };
+  ReactionsController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+        seq: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReactionListDto'];
+        };
+      };
+      /** @description VALIDATION_FAILED */
+      400: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 400;
+            /** @enum {unknown} */
+            code?: 'VALIDATION_FAILED';
+          };
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 401;
+            /** @enum {unknown} */
+            code?: 'UNAUTHORIZED';
+          };
+        };
+      };
+      /** @description CHAT_NOT_FOUND, MESSAGE_NOT_FOUND */
+      404: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 404;
+            /** @enum {unknown} */
+            code?: 'CHAT_NOT_FOUND' | 'MESSAGE_NOT_FOUND';
+          };
+        };
+      };
+      /** @description UNAVAILABLE */
+      503: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 503;
+            /** @enum {unknown} */
+            code?: 'UNAVAILABLE';
+          };
+        };
+      };
+    };
+  };
+  ReactionsController_put: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+        seq: number;
+        /** @description one emoji of Unicode’s RGI set, percent-encoded UTF-8 (👍 is `%F0%9F%91%8D`) */
+        emoji: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description VALIDATION_FAILED */
+      400: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 400;
+            /** @enum {unknown} */
+            code?: 'VALIDATION_FAILED';
+          };
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 401;
+            /** @enum {unknown} */
+            code?: 'UNAUTHORIZED';
+          };
+        };
+      };
+      /** @description CHAT_NOT_FOUND, MESSAGE_NOT_FOUND */
+      404: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 404;
+            /** @enum {unknown} */
+            code?: 'CHAT_NOT_FOUND' | 'MESSAGE_NOT_FOUND';
+          };
+        };
+      };
+      /** @description MESSAGE_NOT_REACTABLE, REACTION_LIMIT */
+      422: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 422;
+            /** @enum {unknown} */
+            code?: 'MESSAGE_NOT_REACTABLE' | 'REACTION_LIMIT';
+          };
+        };
+      };
+      /** @description UNAVAILABLE */
+      503: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 503;
+            /** @enum {unknown} */
+            code?: 'UNAVAILABLE';
+          };
+        };
+      };
+    };
+  };
+  ReactionsController_remove: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+        seq: number;
+        /** @description one emoji of Unicode’s RGI set, percent-encoded UTF-8 (👍 is `%F0%9F%91%8D`) */
+        emoji: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description VALIDATION_FAILED */
+      400: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 400;
+            /** @enum {unknown} */
+            code?: 'VALIDATION_FAILED';
+          };
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 401;
+            /** @enum {unknown} */
+            code?: 'UNAUTHORIZED';
+          };
+        };
+      };
+      /** @description CHAT_NOT_FOUND, MESSAGE_NOT_FOUND */
+      404: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 404;
+            /** @enum {unknown} */
+            code?: 'CHAT_NOT_FOUND' | 'MESSAGE_NOT_FOUND';
+          };
+        };
+      };
+      /** @description MESSAGE_NOT_REACTABLE */
+      422: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 422;
+            /** @enum {unknown} */
+            code?: 'MESSAGE_NOT_REACTABLE';
           };
         };
       };
