@@ -101,6 +101,30 @@ export class MessagesRepository {
   async allocateAndInsert(items: NewMessage[], manager: EntityManager = this.dataSource.manager): Promise<StoredMessage[] | null> {
     if (!items.length) return [];
     const column = <K extends keyof NewMessage>(key: K) => items.map((m) => m[key] ?? null);
+    // The reply check and the mentions cost planning and joins: a statement with neither (the plain
+    // text send, a system message) leaves them out and stays the statement it was before them.
+    const replying = items.some((m) => m.replyToSeq != null);
+    const mentioning = items.some((m) => m.mentionIds?.length);
+    const replies = {
+      cte: `, replies AS (
+           SELECT n.ord, t.seq, t.sender_id, t.type, t.text, t.deleted_at
+             FROM numbered n
+             JOIN senders s ON s.chat_id = n.chat_id AND s.user_id = n.sender_id
+             JOIN messages t ON t.chat_id = n.chat_id AND t.seq = n.reply_to_seq
+            WHERE ${visibleTo('t', { userId: 'n.sender_id', clearedSeq: 's.cleared_seq' })}
+         )`,
+      join: 'LEFT JOIN replies r ON r.ord = n.ord',
+      checks: `WHEN n.reply_to_seq IS NULL THEN true
+                    WHEN r.ord IS NULL THEN app_raise('${REPLY_MISSING}', 'no such message to reply to')
+                    WHEN r.type <> 'text' OR r.deleted_at IS NOT NULL THEN app_raise('${REPLY_UNREPLIABLE}', 'this message takes no replies')`,
+      columns: ', r.seq AS reply_seq, r.sender_id AS reply_sender_id, r.text AS reply_text, r.deleted_at AS reply_deleted_at',
+      finalJoins: `LEFT JOIN numbered n ON n.chat_id = ins.chat_id AND n.seq = ins.seq
+           LEFT JOIN replies r ON r.ord = n.ord`,
+    };
+    const when = (fragment: string) => (replying ? fragment : '');
+    const mentions = mentioning
+      ? `CASE WHEN n.mention_ids IS NULL THEN '{}' ELSE ${memberMentions('n.chat_id', 'n.mention_ids::uuid[]')} END`
+      : `'{}'`;
     let rows: Array<Record<string, unknown>>;
     try {
       rows = await manager.query(
@@ -127,38 +151,27 @@ export class MessagesRepository {
            SELECT cm.chat_id, cm.user_id, cm.cleared_seq FROM chat_members cm
             WHERE (cm.chat_id, cm.user_id) IN (SELECT chat_id, sender_id FROM numbered WHERE check_sender)
             FOR KEY SHARE OF cm
-         ), replies AS (
-           SELECT n.ord, t.seq, t.sender_id, t.type, t.text, t.deleted_at
-             FROM numbered n
-             JOIN senders s ON s.chat_id = n.chat_id AND s.user_id = n.sender_id
-             JOIN messages t ON t.chat_id = n.chat_id AND t.seq = n.reply_to_seq
-            WHERE ${visibleTo('t', { userId: 'n.sender_id', clearedSeq: 's.cleared_seq' })}
-         ), unhide AS (
+         )${when(replies.cte)}, unhide AS (
            UPDATE chat_members SET hidden = false WHERE chat_id IN (SELECT id FROM c) AND hidden
          ), ins AS (
            INSERT INTO messages (chat_id, seq, sender_id, type, text, event, client_id,
                                  forwarded_from_chat_id, forwarded_from_seq, forwarded_from_sender_id, reply_to_seq, mentions, created_at)
            SELECT n.chat_id, n.seq, n.sender_id, n.type, n.text, n.event, n.client_id, n.ff_chat, n.ff_seq, n.ff_sender, n.reply_to_seq,
-                  CASE WHEN n.mention_ids IS NULL THEN '{}' ELSE ${memberMentions('n.chat_id', 'n.mention_ids::uuid[]')} END,
-                  n.last_activity_at
-             FROM numbered n LEFT JOIN replies r ON r.ord = n.ord
+                  ${mentions}, n.last_activity_at
+             FROM numbered n ${when(replies.join)}
             -- CASE, not AND: its branches are tried in this order, so a non-member hears of its membership first.
             WHERE CASE
                     WHEN (SELECT count(DISTINCT (chat_id, sender_id)) FROM numbered WHERE check_sender) <> (SELECT count(*) FROM senders)
                       THEN app_raise('${NOT_A_MEMBER}', 'not a member')
-                    WHEN n.reply_to_seq IS NULL THEN true
-                    WHEN r.ord IS NULL THEN app_raise('${REPLY_MISSING}', 'no such message to reply to')
-                    WHEN r.type <> 'text' OR r.deleted_at IS NOT NULL THEN app_raise('${REPLY_UNREPLIABLE}', 'this message takes no replies')
+                    ${when(replies.checks)}
                     ELSE true
                   END
            RETURNING *
          )
-         SELECT ins.*, m.member_ids,
-                r.seq AS reply_seq, r.sender_id AS reply_sender_id, r.text AS reply_text, r.deleted_at AS reply_deleted_at
+         SELECT ins.*, m.member_ids${when(replies.columns)}
            FROM ins JOIN (SELECT chat_id, array_agg(user_id) AS member_ids FROM chat_members
                            WHERE chat_id IN (SELECT id FROM c) GROUP BY chat_id) m ON m.chat_id = ins.chat_id
-           LEFT JOIN numbered n ON n.chat_id = ins.chat_id AND n.seq = ins.seq
-           LEFT JOIN replies r ON r.ord = n.ord
+           ${when(replies.finalJoins)}
           ORDER BY ins.chat_id, ins.seq`,
         [
           column('chatId'),
