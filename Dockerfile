@@ -1,7 +1,12 @@
 # syntax=docker/dockerfile:1
 
+# Node 22, the maintained LTS line, in the image. The code itself targets Node 20.19+ (package.json
+# engines, CommonJS that loads the ESM-only NestJS 12 through require(esm)), which is what CI and the
+# tests run on; nothing in it needs 22, so either runtime works and the image can follow the LTS.
+ARG NODE_IMAGE=node:22-bookworm-slim
+
 # ---- build: compile TypeScript to dist/ ----
-FROM node:20-bookworm-slim AS build
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
@@ -10,7 +15,7 @@ COPY src ./src
 RUN npm run build
 
 # ---- runtime: production dependencies and dist/ only ----
-FROM node:20-bookworm-slim AS runtime
+FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     PORT=3000 \
     HOST=0.0.0.0 \
@@ -27,5 +32,6 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# Logs: JSON lines (stdout is no terminal here; LOG_FORMAT=pretty for `docker run -t` by hand).
 # node as PID 1 receives SIGTERM from `docker stop` directly: graceful shutdown, exit 0.
 CMD ["node", "dist/src/main.js"]

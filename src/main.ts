@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import type { AddressInfo } from 'node:net';
 import { createApp } from './app.factory';
 import { ConfigError, loadConfig } from './config/app-config';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
@@ -49,7 +50,17 @@ async function bootstrap() {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, shutdown);
 
   await app.listen(config.port, config.host);
-  logger.log(`listening on ${await app.getUrl()}`);
+  logger.log(`listening on ${listeningUrl(app.getHttpServer().address())}`);
+}
+
+/**
+ * The address the server really listens on, as the OS reports it after listen (PORT=0 shows the
+ * port it got; HOST=0.0.0.0 shows 0.0.0.0, i.e. every interface), not a guess from the config.
+ */
+function listeningUrl(address: AddressInfo | string | null): string {
+  if (address === null || typeof address === 'string') return String(address);
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
 }
 
 bootstrap().catch((err) => {

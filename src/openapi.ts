@@ -78,7 +78,8 @@ function finishOperation(path: string, method: string, operation: Operation): vo
   if (hasPathIds || hasQuery || operation.requestBody) codes.add('VALIDATION_FAILED');
   const json = (operation.requestBody?.content as Json | undefined)?.['application/json'];
   if (json) for (const code of ['PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'] as const) codes.add(code);
-  if (!operation.description) operation.description = String(operation.summary ?? `${method.toUpperCase()} ${path}`);
+  if (!operation.description)
+    operation.description = typeof operation.summary === 'string' ? operation.summary : `${method.toUpperCase()} ${path}`;
 
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of codes) byStatus.set(ERROR_CODES[code], [...(byStatus.get(ERROR_CODES[code]) ?? []), code]);

@@ -94,6 +94,7 @@ describe('the validator (test/support/asyncapi.ts)', () => {
     createdAt: new Date().toISOString(),
     clientId: randomUUID(),
     status: null,
+    reactions: [],
   };
 
   it('accepts a well-formed payload and ack', () => {

@@ -228,7 +228,10 @@ describe('auth and users (real service, real PostgreSQL)', () => {
       );
       expect(doc.status).toBe(200);
       expect(doc.body.components.securitySchemes.bearer).toBeDefined();
-      expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/auth/register', '/api/users/me', '/health']));
+      expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/auth/register', '/api/users/me']));
+      // /health is for load balancers, not integrators: it is served, but not in the API document.
+      expect(Object.keys(doc.body.paths)).not.toContain('/health');
+      expect((await api.get('/health', null)).status).toBe(200);
     });
   });
 });

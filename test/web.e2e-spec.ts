@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import request from 'supertest';
+import type { Response } from 'supertest';
 import type { Browser, Page } from 'playwright-core';
 import {
   ClientTab,
@@ -13,7 +13,7 @@ import {
   openClient,
   registerInUi,
 } from './support/browser';
-import { registerUser, uniqueName } from './support/api';
+import { checkedRequest, registerUser, uniqueName } from './support/api';
 import { ServiceProcess, TestService, spawnService, startTestService } from './support/service';
 
 /**
@@ -25,13 +25,13 @@ const OUTPUT_DIR = join(__dirname, 'output');
 const STEP = 120_000;
 
 /** Status and body of a supertest answer, for one assertion that shows both when it fails. */
-function answer<T = unknown>(res: request.Response): { status: number; body: T } {
+function answer<T = unknown>(res: Response): { status: number; body: T } {
   return { status: res.status, body: res.body as T };
 }
 
 async function login(url: string, username: string) {
   const res = answer<{ user: { id: string }; accessToken: string }>(
-    await request(url).post('/api/auth/login').send({ username, password: 'correct horse battery' }),
+    await checkedRequest(url).post('/api/auth/login').send({ username, password: 'correct horse battery' }),
   );
   expect(res).toMatchObject({ status: 200 });
   return { id: res.body.user.id, auth: { Authorization: `Bearer ${res.body.accessToken}` } };
@@ -88,17 +88,17 @@ describe('web client (Chromium)', () => {
   });
 
   it('is served at / with a strict Content-Security-Policy, and socket.io’s browser client beside it', async () => {
-    const page = await request(svc.url).get('/');
+    const page = await checkedRequest(svc.url).get('/');
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(page.text).toContain('<script type="module" src="/js/app.js">');
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.headers['content-security-policy']).not.toContain('unsafe-inline');
-    const client = await request(svc.url).get('/vendor/socket.io/socket.io.esm.min.js');
+    const client = await checkedRequest(svc.url).get('/vendor/socket.io/socket.io.esm.min.js');
     expect(client.status).toBe(200);
     expect(client.headers['content-type']).toMatch(/javascript/);
     // The API is unaffected.
-    expect((await request(svc.url).get('/api/users/me')).status).toBe(401);
+    expect((await checkedRequest(svc.url).get('/api/users/me')).status).toBe(401);
   });
 
   it(
@@ -207,14 +207,14 @@ describe('web client (Chromium)', () => {
       const b = await login(svc.url, bobName);
       const aliceId = (await login(svc.url, aliceName)).id;
       const group = answer<{ id: string }>(
-        await request(svc.url)
+        await checkedRequest(svc.url)
           .post('/api/chats')
           .set(b.auth)
           .send({ type: 'group', title: 'History club', memberIds: [aliceId] }),
       );
       expect(group).toMatchObject({ status: 201 });
       for (let i = 1; i <= 40; i++) {
-        const res = await request(svc.url)
+        const res = await checkedRequest(svc.url)
           .post(`/api/chats/${group.body.id}/messages`)
           .set(b.auth)
           .send({ clientId: randomUUID(), text: `history ${String(i).padStart(2, '0')}` });
@@ -263,7 +263,7 @@ describe('web client (Chromium)', () => {
       const a = alice.page;
       const [carol, dave] = [await registerUser(svc.url), await registerUser(svc.url)];
       const group = answer<{ id: string }>(
-        await request(svc.url)
+        await checkedRequest(svc.url)
           .post('/api/chats')
           .set((await login(svc.url, aliceName)).auth)
           .send({ type: 'group', title: 'Tick club', memberIds: [carol.id, dave.id] }),
@@ -292,7 +292,7 @@ describe('web client (Chromium)', () => {
         { chatId, seq },
       );
       const cursor = async (user: typeof carol, type: 'delivered' | 'read') => {
-        const res = await request(svc.url).post(`/api/chats/${chatId}/${type}`).set(user.auth).send({ seq });
+        const res = await checkedRequest(svc.url).post(`/api/chats/${chatId}/${type}`).set(user.auth).send({ seq });
         expect(res.status).toBe(204);
       };
       // Carol reading is not enough: Dave has not even got it. Then Dave gets it, then reads it.
@@ -427,7 +427,7 @@ describe('web client (Chromium)', () => {
       expect(after.refreshToken).not.toBe(before.refreshToken);
       expect(
         (
-          await request(svc.url)
+          await checkedRequest(svc.url)
             .get('/api/users/me')
             .set({ Authorization: `Bearer ${after.accessToken}` })
         ).status,
@@ -448,7 +448,7 @@ describe('web client (Chromium)', () => {
         await svc.stop();
         await expectAttribute(a.locator('#conn-status'), 'data-state', 'offline');
         const b = await login(other.url, bobName);
-        const res = await request(other.url)
+        const res = await checkedRequest(other.url)
           .post(`/api/chats/${directChatId}/messages`)
           .set(b.auth)
           .send({ clientId: randomUUID(), text: 'sent while you were away' });
@@ -507,12 +507,12 @@ describe('web client against a service with small history pages', () => {
       const dave = await registerUser(svc.url);
       const carolId = (await login(svc.url, carolName)).id;
       const chat = answer<{ id: string }>(
-        await request(svc.url).post('/api/chats').set(dave.auth).send({ type: 'direct', userId: carolId }),
+        await checkedRequest(svc.url).post('/api/chats').set(dave.auth).send({ type: 'direct', userId: carolId }),
       );
       expect(chat).toMatchObject({ status: 201 });
       const chatId = chat.body.id;
       const say = (url: string, text: string) =>
-        request(url).post(`/api/chats/${chatId}/messages`).set(dave.auth).send({ clientId: randomUUID(), text });
+        checkedRequest(url).post(`/api/chats/${chatId}/messages`).set(dave.auth).send({ clientId: randomUUID(), text });
       for (let i = 1; i <= 6; i++) expect((await say(svc.url, `before ${i}`)).status).toBe(201);
       await c.click(`.chat-item[data-chat-id="${chatId}"]`);
       await expectText(lastMessage(c, 'other').locator('.text'), 'before 6');

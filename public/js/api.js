@@ -201,11 +201,16 @@ export function upload(file, onProgress) {
   return { promise, abort: () => xhr?.abort() };
 }
 
-/** Downloads an attachment (the bearer token rules out a plain link) and saves it as its filename. */
-export async function download(attachment) {
+/** An attachment's bytes, fetched with the bearer token (never a token in a URL). */
+export async function fetchAttachment(attachment) {
   const res = await authedFetch(`/api/attachments/${encodeURIComponent(attachment.id)}`);
   if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => null));
-  const url = URL.createObjectURL(await res.blob());
+  return res.blob();
+}
+
+/** Downloads an attachment (the bearer token rules out a plain link) and saves it as its filename. */
+export async function download(attachment) {
+  const url = URL.createObjectURL(await fetchAttachment(attachment));
   const a = document.createElement('a');
   a.href = url;
   a.download = attachment.filename;

@@ -3,9 +3,11 @@ import { api, getSession, logout, onSessionChange } from './api.js';
 import { $, fillIcons } from './dom.js';
 import { startSession, stopSession } from './session.js';
 import { initAuthView, showAuthView } from './views/auth.js';
-import { focusComposer, initChatView } from './views/chat.js';
+import { initChatView } from './views/chat.js';
 import { initChatList } from './views/chat-list.js';
+import { focusComposer } from './views/composer.js';
 import { initDialogs } from './views/dialogs.js';
+import { initMessageDialogs } from './views/message-dialogs.js';
 
 let currentUserId = null;
 
@@ -41,6 +43,7 @@ initAuthView();
 initChatList();
 initChatView();
 initDialogs();
+initMessageDialogs();
 $('#logout-btn').addEventListener('click', () => logout());
 // Opening a chat from the list moves focus to the composer (not on phones: no keyboard popping up).
 $('#chat-list').addEventListener('click', (e) => {

@@ -1,6 +1,7 @@
 // The chat list: summaries and details from the server, the actions on a chat as a whole (pin,
 // delete for me, create) and the member's cursors (delivered, read).
 import { api } from './api.js';
+import { watchMuteExpiry } from './mute.js';
 import { changed, conversation, failed, state } from './state.js';
 import { perform } from './transport.js';
 import { rememberUser } from './users.js';
@@ -40,10 +41,12 @@ export function putChat(summary) {
       lastMessage: prev.lastMessage,
       lastActivityAt: prev.lastActivityAt,
       unreadCount: prev.unreadCount,
+      mentionCount: prev.mentionCount,
     });
   }
   state.chats.set(chat.id, chat);
   if (members) setMembers(chat.id, members);
+  if (chat.muted || prev?.muted) watchMuteExpiry();
   acknowledgeDelivery(chat);
   return prev;
 }
@@ -165,8 +168,8 @@ export function markRead(chatId) {
     state.deliveredSent.set(chatId, Math.max(state.deliveredSent.get(chatId) ?? 0, c.maxSeq));
     moveCursor('message:read', chatId, c.maxSeq);
   }
-  if (chat.unreadCount && chat.readSeq >= chat.lastSeq) {
-    chat.unreadCount = 0;
+  if ((chat.unreadCount || chat.mentionCount) && chat.readSeq >= chat.lastSeq) {
+    Object.assign(chat, { unreadCount: 0, mentionCount: 0 });
     changed('list');
   }
 }
@@ -176,6 +179,6 @@ export function readElsewhere(chatId, seq) {
   const chat = state.chats.get(chatId);
   if (!chat) return;
   chat.readSeq = Math.max(chat.readSeq, seq);
-  if (chat.readSeq >= chat.lastSeq) chat.unreadCount = 0;
+  if (chat.readSeq >= chat.lastSeq) Object.assign(chat, { unreadCount: 0, mentionCount: 0 });
   changed('list', 'chat');
 }

@@ -49,22 +49,36 @@ async function loadNewest(chatId) {
   changed('chat');
 }
 
-/** The page before the oldest message held; the view keeps the scroll position. */
-export async function loadOlder(chatId) {
+/**
+ * The page before the oldest message held; the view keeps the scroll position. Resolves with
+ * whether a page came (false: none left, or it failed and was reported).
+ */
+export function loadOlder(chatId) {
   const c = conversation(chatId);
-  if (!c.loaded || !c.hasMore || c.loadingOlder) return;
-  c.loadingOlder = true;
-  changed('chat');
-  try {
-    const res = await historyPage(chatId, { before: c.minSeq });
-    addMessages(c, res.items);
-    c.hasMore = res.hasMore;
-  } catch (err) {
-    failed(err);
-  } finally {
-    c.loadingOlder = false;
+  if (!c.loaded || !c.hasMore) return Promise.resolve(false);
+  c.loadingOlder ??= (async () => {
     changed('chat');
-  }
+    try {
+      const res = await historyPage(chatId, { before: c.minSeq });
+      addMessages(c, res.items);
+      c.hasMore = res.hasMore;
+      return true;
+    } catch (err) {
+      failed(err);
+      return false;
+    } finally {
+      c.loadingOlder = null;
+      changed('chat');
+    }
+  })();
+  return c.loadingOlder;
+}
+
+/** Older pages until message `seq` is held or the beginning is reached: whether it is held. */
+export async function loadBackTo(chatId, seq) {
+  const c = conversation(chatId);
+  while (c.minSeq > seq && (await loadOlder(chatId)));
+  return c.messages.has(seq);
 }
 
 /** Everything after the newest message held (after a gap or a reconnect), page by page. */
@@ -107,11 +121,26 @@ export function receive(m) {
   changed('list', 'chat');
 }
 
-/** A stored message changed (edit, delete for everyone, attachment removed, ticks). */
+const QUOTE_LENGTH = 200; // code points of the original a reply shows (API.md, v1.1 Objects: replyTo)
+
+/** What a reply shows of `m` now. */
+export function quoteOf(m) {
+  const text = m.deleted || m.text === null ? null : [...m.text].slice(0, QUOTE_LENGTH).join('');
+  return { seq: m.seq, senderId: m.senderId, text, deleted: Boolean(m.deleted) };
+}
+
+/** A stored message changed (edit, delete for everyone, attachment removed, ticks, reactions). */
 export function update(m) {
   const c = state.conversations.get(m.chatId);
   const held = c?.messages.get(m.seq);
-  if (held) c.messages.set(m.seq, { ...held, ...m });
+  if (held) {
+    const now = { ...held, ...m };
+    c.messages.set(m.seq, now);
+    // Replies held show the original as it is now.
+    if ('text' in m || 'deleted' in m) {
+      for (const r of c.messages.values()) if (r.replyTo?.seq === m.seq) c.messages.set(r.seq, { ...r, replyTo: quoteOf(now) });
+    }
+  }
   const chat = state.chats.get(m.chatId);
   if (chat?.lastMessage?.seq === m.seq) chat.lastMessage = { ...chat.lastMessage, ...m };
   changed('chat', 'list');

@@ -1,15 +1,18 @@
 // Writing messages: send (shown at once, "sending" until the server stores it), retry with the same
-// clientId, delete, forward.
+// clientId, reply, edit (and its history), delete, forward.
 import { ApiError, api } from './api.js';
 import { chatTitle } from './chats.js';
 import { isCommand, runCommand } from './commands.js';
 import { uuid } from './dom.js';
-import { receive } from './history.js';
+import { quoteOf, receive, update } from './history.js';
 import { changed, conversation, failed, notice, state } from './state.js';
-import { sendToServer } from './transport.js';
+import { perform, sendToServer } from './transport.js';
 
-/** Sends text and/or already uploaded attachments; a command's answer becomes a notice. */
-export function send(chatId, text, attachments = []) {
+/**
+ * Sends text and/or already uploaded attachments, as a reply to `replyTo` (a held message) when
+ * given; a command's answer becomes a notice.
+ */
+export function send(chatId, text, attachments = [], replyTo = null) {
   const clientId = uuid();
   // With files attached, a leading "/" is just text (so the server says too).
   if (isCommand(text) && attachments.length === 0) return runCommand(chatId, clientId, text);
@@ -22,6 +25,9 @@ export function send(chatId, text, attachments = []) {
     text: text || null,
     attachments,
     forwardedFrom: null,
+    replyTo: replyTo && quoteOf(replyTo),
+    reactions: [],
+    mentions: [],
     deleted: false,
     editedAt: null,
     createdAt: new Date().toISOString(),
@@ -43,6 +49,7 @@ export async function deliver(msg) {
   const payload = { clientId: msg.clientId };
   if (msg.text) payload.text = msg.text;
   if (msg.attachments.length) payload.attachmentIds = msg.attachments.map((a) => a.id);
+  if (msg.replyTo) payload.replyToSeq = msg.replyTo.seq;
   try {
     const stored = await sendToServer(msg.chatId, payload);
     c.pending.delete(msg.clientId);
@@ -70,10 +77,8 @@ export function discard(msg) {
 export async function deleteMessage(chatId, seq, scope) {
   try {
     await api('DELETE', `/api/chats/${chatId}/messages/${seq}?scope=${scope}`);
-    const c = conversation(chatId);
-    const m = c.messages.get(seq);
-    if (scope === 'me') c.messages.delete(seq);
-    else if (m) Object.assign(m, { deleted: true, text: null, attachments: [] });
+    if (scope === 'everyone') return update({ chatId, seq, deleted: true, text: null, attachments: [], reactions: [] });
+    conversation(chatId).messages.delete(seq);
     changed('chat', 'list');
   } catch (err) {
     failed(err);
@@ -88,4 +93,26 @@ export async function forward(fromChatId, seq, toChatId) {
   } catch (err) {
     failed(err);
   }
+}
+
+/** Replaces the text of my message; resolves with whether the server took it. */
+export async function editMessage(chatId, seq, text) {
+  try {
+    update(
+      await perform(
+        'message:edit',
+        { chatId, seq, text },
+        { method: 'PATCH', path: `/api/chats/${chatId}/messages/${seq}`, body: { text } },
+      ),
+    );
+    return true;
+  } catch (err) {
+    failed(err);
+    return false;
+  }
+}
+
+/** The earlier versions of a message's text, oldest first: [{ text, editedAt }]. */
+export async function editHistory(chatId, seq) {
+  return (await api('GET', `/api/chats/${chatId}/messages/${seq}/edits`)).items;
 }

@@ -2,7 +2,9 @@
 import { ApiError } from './api.js';
 import { loadChats, loadDetail } from './chats.js';
 import { fetchAfter } from './history.js';
+import { forgetMedia } from './media.js';
 import { retryFailed } from './messages.js';
+import { watchMuteExpiry } from './mute.js';
 import { socketHandlers } from './realtime.js';
 import { connectSocket } from './socket.js';
 import { changed, failed, resetState, state } from './state.js';
@@ -35,6 +37,8 @@ export function stopSession() {
   closeSocket();
   clearTyping();
   resetState();
+  watchMuteExpiry(); // no chats now: the timer stops
+  forgetMedia();
 }
 
 /** After a (re)connect: the chat list again, then what each loaded chat missed. */

@@ -53,7 +53,7 @@ export function conversation(chatId) {
       pending: new Map(), // clientId → a local message not yet acknowledged
       loaded: false,
       hasMore: false,
-      loadingOlder: false,
+      loadingOlder: null, // the page before minSeq being fetched: Promise<boolean>
       minSeq: 0,
       maxSeq: 0,
       members: new Map(), // userId → { role } (from GET /api/chats/:id)

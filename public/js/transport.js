@@ -43,7 +43,7 @@ export function emit(event, payload) {
 /**
  * Sends a message or a command (`message:send`, or POST …/messages).
  * @param {string} chatId
- * @param {{ clientId: string, text?: string, attachmentIds?: string[] }} payload
+ * @param {{ clientId: string, text?: string, attachmentIds?: string[], replyToSeq?: number }} payload
  * @returns {Promise<any>} the stored Message, or the command's answer
  */
 export function sendToServer(chatId, payload) {

@@ -6,7 +6,6 @@ import {
   ApiCreatedResponse,
   ApiHeader,
   ApiNoContentResponse,
-  ApiOkResponse,
   ApiOperation,
   ApiResponse,
   ApiTags,

@@ -20,7 +20,7 @@ export class AuthRateLimitGuard implements CanActivate {
     const http = ctx.switchToHttp();
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
-    // req.ip is the client as the trusted proxies (app.factory's `trust proxy`) report it.
+    // req.ip: the peer, or with TRUST_PROXY the client that the trusted proxies' X-Forwarded-For names.
     const client = req.ip ?? req.socket.remoteAddress ?? 'unknown';
     this.limit.consumeReporting(`${ctx.getHandler().name} ${client}`, (name, value) => res.setHeader(name, value));
     return true;

@@ -42,24 +42,33 @@ export class AuthService {
     return this.startSession(user);
   }
 
+  /**
+   * Rotation with a safe retry: the given token may be the newest one, or the one before it while the
+   * newest pair was never used (the client lost the answer and retries); either gets a new pair. Any
+   * other token of a live session is one that was rotated out — replayed, maybe stolen — and the whole
+   * session ends: its refresh token, its access tokens and its sockets.
+   */
   async refresh(dto: RefreshDto): Promise<AuthResponseDto> {
     const [sessionId, secret] = dto.refreshToken.split('.');
     const invalid = () => new AppException('UNAUTHORIZED', 'refresh token is invalid or expired');
     if (!sessionId || !secret || !/^[0-9a-f-]{36}$/i.test(sessionId)) throw invalid();
     const session = await this.sessions.findById(sessionId);
     if (!session || session.revokedAt || session.expiresAt < new Date()) throw invalid();
-    const presentedHash = hashToken(dto.refreshToken);
     const nextToken = `${session.id}.${this.tokens.newRefreshSecret()}`;
-    const rotated = await this.sessions.rotate(session.id, presentedHash, hashToken(nextToken), this.tokens.refreshExpiry());
-    if (!rotated) {
-      // An already rotated token came back: it may be stolen, so the whole session ends.
+    const generation = await this.sessions.rotate(
+      session.id,
+      hashToken(dto.refreshToken),
+      hashToken(nextToken),
+      this.tokens.refreshExpiry(),
+    );
+    if (generation === null) {
       await this.endSession({ userId: session.userId, sessionId: session.id });
       throw invalid();
     }
     const user = await this.users.findById(session.userId);
     if (!user) throw invalid();
     const caller = { userId: user.id, sessionId: session.id };
-    return { accessToken: this.tokens.signAccess(caller), refreshToken: nextToken, user: toUserDto(user) };
+    return { accessToken: this.tokens.signAccess(caller, generation), refreshToken: nextToken, user: toUserDto(user) };
   }
 
   async logout(caller: AuthUser): Promise<void> {
@@ -82,6 +91,7 @@ export class AuthService {
       expiresAt: this.tokens.refreshExpiry(),
     });
     const caller = { userId: user.id, sessionId };
-    return { accessToken: this.tokens.signAccess(caller), refreshToken, user: toUserDto(user) };
+    // Generation 0: the column's default for a new session.
+    return { accessToken: this.tokens.signAccess(caller, 0), refreshToken, user: toUserDto(user) };
   }
 }

@@ -9,6 +9,8 @@ import { SessionsRepository } from './sessions.repository';
 interface AccessClaims {
   sub: string;
   sid: string;
+  /** The session's refresh generation when the pair was made: its first use confirms a rotation. */
+  gen?: number;
 }
 
 export function hashToken(token: string): string {
@@ -24,8 +26,9 @@ export class TokensService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  signAccess(user: AuthUser): string {
-    return this.jwt.sign({ sub: user.userId, sid: user.sessionId } satisfies AccessClaims, {
+  /** An access token of the pair number `generation` of the session (0 at login, +1 per refresh). */
+  signAccess(user: AuthUser, generation: number): string {
+    return this.jwt.sign({ sub: user.userId, sid: user.sessionId, gen: generation } satisfies AccessClaims, {
       expiresIn: this.config.accessTokenTtlSeconds,
     });
   }
@@ -38,7 +41,12 @@ export class TokensService {
     return new Date(Date.now() + this.config.refreshTokenTtlSeconds * 1000);
   }
 
-  /** Verifies signature, expiry and that the session was not logged out. Throws 401 otherwise. */
+  /**
+   * Verifies signature, expiry and that the session was not ended; throws 401 otherwise. The first use
+   * of a refreshed pair's access token (REST or socket handshake) confirms the rotation, in the same
+   * statement (SessionsRepository.checkAccess). Access tokens of earlier pairs stay valid until they
+   * expire, as long as the session lives.
+   */
   async verifyAccess(token: string | undefined): Promise<AuthUser> {
     if (!token) throw AppException.unauthorized();
     let claims: AccessClaims;
@@ -48,7 +56,8 @@ export class TokensService {
       throw AppException.unauthorized();
     }
     if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string') throw AppException.unauthorized();
-    if (!(await this.sessions.isActive(claims.sid))) throw AppException.unauthorized('session ended');
+    const generation = typeof claims.gen === 'number' && Number.isSafeInteger(claims.gen) ? claims.gen : null;
+    if (!(await this.sessions.checkAccess(claims.sid, generation))) throw AppException.unauthorized('session ended');
     return { userId: claims.sub, sessionId: claims.sid };
   }
 }

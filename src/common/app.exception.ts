@@ -5,11 +5,19 @@ export interface FieldError {
   message: string;
 }
 
+/** The detail of a 429: whole seconds until a retry can succeed (REST also sends it as Retry-After). */
+export interface RetryAfter {
+  retryAfter: number;
+}
+
+/** `details` lists field errors for VALIDATION_FAILED, and the wait for RATE_LIMITED. */
+export type ErrorDetail = FieldError | RetryAfter;
+
 export interface ErrorBody {
   statusCode: number;
   code: ErrorCode;
   message: string;
-  details?: FieldError[];
+  details?: ErrorDetail[];
 }
 
 /** The one exception type of the project: made from a code of the ErrorCode table, which gives its status. */
@@ -19,7 +27,7 @@ export class AppException extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details?: FieldError[],
+    readonly details?: ErrorDetail[],
   ) {
     super(message);
     this.statusCode = ERROR_CODES[code];

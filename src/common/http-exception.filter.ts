@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { RetryAfter } from './app.exception';
 import { toAppException } from './error-mapping';
 
 /** The REST side of error handling: every error becomes the contract's body. */
@@ -16,6 +17,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
       res.destroy();
       return;
     }
+    // A 429 says when to come back: its `retryAfter` detail (whole seconds) is also the Retry-After header.
+    const retry = error.details?.find((d): d is RetryAfter => 'retryAfter' in d);
+    if (retry) res.setHeader('Retry-After', String(retry.retryAfter));
     res.status(error.statusCode).json(error.toBody());
   }
 }

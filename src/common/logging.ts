@@ -3,11 +3,40 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino, { Logger } from 'pino';
 import pinoHttp from 'pino-http';
-import type { LogLevel } from '../config/app-config';
+import pinoPretty from 'pino-pretty';
+import type { LogFormat, LogLevel } from '../config/app-config';
 
-/** The process's pino logger (JSON lines, secrets redacted), at the configured LOG_LEVEL. */
-export function createRootLogger(level: LogLevel): Logger {
-  return pino({
+/** A pino-http request line as a person reads it: `GET /api/chats 200 4 ms`. */
+interface RequestLog {
+  req?: { method?: string; url?: string };
+  res?: { statusCode?: number };
+  responseTime?: number;
+  context?: string;
+  msg?: string;
+}
+
+/**
+ * pino-pretty in this process (not a worker-thread transport): a `messageFormat` function cannot
+ * cross into a worker, and a synchronous stream keeps the last lines before process.exit. Request
+ * lines become one short line; Nest's lines show their context. Only for a person at a terminal:
+ * JSON stays the format for collectors, CI and tests.
+ */
+function prettyStream() {
+  return pinoPretty({
+    sync: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,context,req,res,responseTime',
+    messageFormat: (log) => {
+      const { req, res, responseTime, context, msg } = log as RequestLog;
+      if (req && res) return `${req.method} ${req.url} ${res.statusCode} ${responseTime} ms`;
+      return context ? `[${context}] ${msg}` : String(msg);
+    },
+  });
+}
+
+/** The process's pino logger (secrets redacted), at the configured LOG_LEVEL, as LOG_FORMAT says. */
+export function createRootLogger(level: LogLevel, format: LogFormat = 'json'): Logger {
+  const options = {
     level,
     redact: {
       paths: [
@@ -20,7 +49,8 @@ export function createRootLogger(level: LogLevel): Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return format === 'pretty' ? pino(options, prettyStream()) : pino(options);
 }
 
 /** Structured request logs with a request id (taken from X-Request-Id or made), echoed in the response. */
@@ -35,7 +65,13 @@ export function createHttpLogger(logger: Logger) {
     },
     customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     serializers: {
-      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+      // remoteAddress: the client as `trust proxy` (TRUST_PROXY) reads it, not necessarily the peer.
+      req: (req: { id: string; method: string; url: string; raw: { ip?: string } }) => ({
+        id: req.id,
+        method: req.method,
+        url: req.url,
+        remoteAddress: req.raw.ip,
+      }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
   });

@@ -64,7 +64,7 @@ describe('TokenBucketLimiter', () => {
 });
 
 describe('RateLimit', () => {
-  it('throws 429 RATE_LIMITED naming what and when, and builds its limiter on first use', () => {
+  it('throws 429 RATE_LIMITED naming what and when (also as details.retryAfter), and builds its limiter on first use', () => {
     const build = jest.fn(() => TokenBucketLimiter.perSecond(1, 2));
     const limit = new RateLimit('messages', build);
     expect(build).not.toHaveBeenCalled();
@@ -81,13 +81,14 @@ describe('RateLimit', () => {
       statusCode: 429,
       code: 'RATE_LIMITED',
       message: 'too many messages; try again in 1 s',
+      details: [{ retryAfter: 1 }],
     });
     expect(build).toHaveBeenCalledTimes(1);
   });
 });
 
 describe('RateLimit.consumeReporting', () => {
-  it('reports limit, remaining and reset on each answer, and Retry-After with the 429', () => {
+  it('reports limit, remaining and reset on each answer, and the wait in the 429 (Retry-After is the filter’s)', () => {
     let t = 1_000_000;
     const limit = new RateLimit('attempts', () => TokenBucketLimiter.perMinute(2, () => t));
     const answer = () => {
@@ -103,8 +104,8 @@ describe('RateLimit.consumeReporting', () => {
     expect(answer()).toEqual({ headers: { 'X-RateLimit-Limit': '2', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': '60' } });
     t += 10_000;
     expect(answer()).toEqual({
-      headers: { 'X-RateLimit-Limit': '2', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': '50', 'Retry-After': '20' },
-      error: { statusCode: 429, code: 'RATE_LIMITED', message: 'too many attempts; try again in 20 s' },
+      headers: { 'X-RateLimit-Limit': '2', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': '50' },
+      error: { statusCode: 429, code: 'RATE_LIMITED', message: 'too many attempts; try again in 20 s', details: [{ retryAfter: 20 }] },
     });
     t += 20_000;
     expect(answer().error).toBeUndefined();

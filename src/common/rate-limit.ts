@@ -79,13 +79,22 @@ export class TokenBucketLimiter {
   }
 }
 
-/** A wait in whole seconds, at least 1: what the message and Retry-After say. */
+/** A wait in whole seconds, at least 1: what the message, `retryAfter` and Retry-After say. */
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+/**
+ * 429 RATE_LIMITED with `details: [{ retryAfter }]` (whole seconds): socket acknowledgements carry it
+ * as is, and the REST filter turns it into the Retry-After header, so every refusal says when to retry.
+ */
+export function rateLimited(message: string, retryAfterSeconds: number): AppException {
+  return new AppException('RATE_LIMITED', message, [{ retryAfter: retryAfterSeconds }]);
+}
 
 /**
  * One named limit, e.g. messages sent per user. The limiter is built on first use (so a service
  * can declare it as a field before its injected configuration is assigned). `consume` throws
- * 429 RATE_LIMITED, which REST answers as is and a socket acknowledgement carries as its error.
+ * 429 RATE_LIMITED (see `rateLimited`), which REST answers as is and a socket acknowledgement
+ * carries as its error.
  */
 export class RateLimit {
   private limiter?: TokenBucketLimiter;
@@ -102,7 +111,8 @@ export class RateLimit {
 
   /**
    * `consume` for an HTTP route that reports its limit: X-RateLimit-Limit, -Remaining and -Reset
-   * (seconds until the bucket is full) on every answer, and Retry-After (seconds) on a refusal.
+   * (seconds until the bucket is full) on every answer. Retry-After on a refusal comes from the
+   * error's `retryAfter`, set by the REST filter as for every other 429.
    */
   consumeReporting(key: string, setHeader: (name: string, value: string) => void): void {
     const waitMs = this.take(key);
@@ -110,10 +120,7 @@ export class RateLimit {
     setHeader('X-RateLimit-Limit', String(limit));
     setHeader('X-RateLimit-Remaining', String(remaining));
     setHeader('X-RateLimit-Reset', String(Math.ceil(fullInMs / 1000)));
-    if (waitMs > 0) {
-      setHeader('Retry-After', String(seconds(waitMs)));
-      throw this.refusal(waitMs);
-    }
+    if (waitMs > 0) throw this.refusal(waitMs);
   }
 
   private take(key: string): number {
@@ -122,6 +129,7 @@ export class RateLimit {
   }
 
   private refusal(waitMs: number): AppException {
-    return new AppException('RATE_LIMITED', `too many ${this.what}; try again in ${seconds(waitMs)} s`);
+    const wait = seconds(waitMs);
+    return rateLimited(`too many ${this.what}; try again in ${wait} s`, wait);
   }
 }

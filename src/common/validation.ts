@@ -29,8 +29,10 @@ export function createValidationPipe(): ValidationPipe {
 
 /** The same rules for a socket payload: returns the DTO or throws the contract's error. */
 export async function validatePayload<T extends object>(cls: new () => T, payload: unknown): Promise<T> {
-  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
-    throw AppException.validation('payload must be an object');
+  // A plain JSON object only: socket.io also delivers binary payloads (Buffers), which are objects too.
+  const prototype: unknown = payload !== null && typeof payload === 'object' ? Object.getPrototypeOf(payload) : undefined;
+  if (prototype !== Object.prototype && prototype !== null) {
+    throw AppException.validation('payload must be an object', [{ field: 'payload', message: 'must be a JSON object' }]);
   }
   const instance = plainToInstance(cls, payload);
   const errors = await validate(instance, VALIDATOR_OPTIONS);

@@ -1,5 +1,7 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ValidationOptions, registerDecorator } from 'class-validator';
+import { IsInt, IsOptional, Max, Min, ValidationOptions, registerDecorator } from 'class-validator';
 
 export function codePointLength(value: string): number {
   let n = 0;
@@ -36,4 +38,16 @@ export function CodePointLength(min: number, max: number, options?: ValidationOp
  */
 export function ToNumber(): PropertyDecorator {
   return Transform(({ value }: { value: unknown }) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value));
+}
+
+/** An optional page size in a query string: an integer from 1 to `max`, `fallback` when absent. */
+export function PageLimit(fallback: number, max: number): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ type: 'integer', default: fallback, minimum: 1, maximum: max }),
+    IsOptional(),
+    ToNumber(),
+    IsInt(),
+    Min(1),
+    Max(max),
+  );
 }

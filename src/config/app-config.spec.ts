@@ -21,8 +21,8 @@ describe('parseDuration', () => {
 });
 
 describe('loadConfig', () => {
-  it('gives the contract defaults for an empty environment', () => {
-    const config = loadConfig({});
+  it('gives the contract defaults for an empty environment (JSON logs when stdout is no terminal)', () => {
+    const config = loadConfig({}, false);
     expect(config).toEqual<AppConfig>({
       host: '0.0.0.0',
       port: 3000,
@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       messageMaxLength: 4096,
       chatMaxMembers: 50,
       messageMaxAttachments: 10,
+      messageMaxReactions: 20,
       historyPageSize: 15,
       historyPageMax: 100,
       pinnedChatsMax: 5,
@@ -49,7 +50,9 @@ describe('loadConfig', () => {
       sendStatementsInFlight: 4,
       uploadRatePerMinute: 30,
       corsOrigins: true,
+      trustProxy: false,
       logLevel: 'info',
+      logFormat: 'json',
       production: false,
     });
   });
@@ -71,6 +74,7 @@ describe('loadConfig', () => {
       MESSAGE_MAX_LENGTH: '100',
       CHAT_MAX_MEMBERS: '3',
       MESSAGE_MAX_ATTACHMENTS: '2',
+      MESSAGE_MAX_REACTIONS: '4',
       HISTORY_PAGE_SIZE: '10',
       HISTORY_PAGE_MAX: '20',
       PINNED_CHATS_MAX: '1',
@@ -84,7 +88,9 @@ describe('loadConfig', () => {
       SEND_STATEMENTS_IN_FLIGHT: '2',
       UPLOAD_RATE_PER_MINUTE: '3',
       CORS_ORIGINS: 'https://a.example, https://b.example',
+      TRUST_PROXY: '10.0.0.0/8, 192.168.1.7',
       LOG_LEVEL: 'debug',
+      LOG_FORMAT: 'pretty',
       NODE_ENV: 'production',
     });
     expect(config).toEqual<AppConfig>({
@@ -100,6 +106,7 @@ describe('loadConfig', () => {
       messageMaxLength: 100,
       chatMaxMembers: 3,
       messageMaxAttachments: 2,
+      messageMaxReactions: 4,
       historyPageSize: 10,
       historyPageMax: 20,
       pinnedChatsMax: 1,
@@ -113,7 +120,9 @@ describe('loadConfig', () => {
       sendStatementsInFlight: 2,
       uploadRatePerMinute: 3,
       corsOrigins: ['https://a.example', 'https://b.example'],
+      trustProxy: ['10.0.0.0/8', '192.168.1.7'],
       logLevel: 'debug',
+      logFormat: 'pretty',
       production: true,
     });
   });
@@ -126,7 +135,20 @@ describe('loadConfig', () => {
   });
 
   it('treats empty values as unset', () => {
-    const config = loadConfig({ PORT: '', DATABASE_URL: '', REDIS_URL: '', DATA_DIR: ' ', CORS_ORIGINS: '*', HOST: ' ', LOG_LEVEL: '' });
+    const config = loadConfig(
+      {
+        PORT: '',
+        DATABASE_URL: '',
+        REDIS_URL: '',
+        DATA_DIR: ' ',
+        CORS_ORIGINS: '*',
+        HOST: ' ',
+        LOG_LEVEL: '',
+        TRUST_PROXY: ' ',
+        LOG_FORMAT: '',
+      },
+      false,
+    );
     expect(config).toMatchObject({
       port: 3000,
       databaseUrl: null,
@@ -134,8 +156,28 @@ describe('loadConfig', () => {
       dataDir: './data',
       corsOrigins: true,
       host: '0.0.0.0',
+      trustProxy: false,
       logLevel: 'info',
+      logFormat: 'json',
     });
+  });
+
+  it('logs for a person at a terminal, JSON lines otherwise; LOG_FORMAT overrides either way', () => {
+    expect(loadConfig({}, true).logFormat).toBe('pretty');
+    expect(loadConfig({}, false).logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'json' }, true).logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: ' Pretty ' }, false).logFormat).toBe('pretty');
+  });
+
+  it.each<[string, false | number | string[]]>([
+    ['0', false],
+    ['1', 1],
+    ['3', 3],
+    ['127.0.0.1', ['127.0.0.1']],
+    ['loopback, 10.0.0.0/8,fd00::/8', ['loopback', '10.0.0.0/8', 'fd00::/8']],
+    ['::1/128,192.168.0.0/16,linklocal,uniquelocal', ['::1/128', '192.168.0.0/16', 'linklocal', 'uniquelocal']],
+  ])('reads TRUST_PROXY=%j', (raw, expected) => {
+    expect(loadConfig({ TRUST_PROXY: raw }).trustProxy).toEqual(expected);
   });
 
   it.each(['0.0.0.0', '::', '::1', '127.0.0.1', 'localhost', 'chat-1.internal.example', ' 10.0.0.7 '])('accepts HOST=%j', (raw) => {
@@ -158,6 +200,7 @@ describe('loadConfig', () => {
     ['MESSAGE_MAX_LENGTH', { MESSAGE_MAX_LENGTH: '99999999999999999999' }],
     ['CHAT_MAX_MEMBERS', { CHAT_MAX_MEMBERS: '1' }],
     ['MESSAGE_MAX_ATTACHMENTS', { MESSAGE_MAX_ATTACHMENTS: 'ten' }],
+    ['MESSAGE_MAX_REACTIONS', { MESSAGE_MAX_REACTIONS: '0' }],
     ['HISTORY_PAGE_MAX', { HISTORY_PAGE_MAX: '0' }],
     ['HISTORY_PAGE_SIZE', { HISTORY_PAGE_SIZE: '101' }],
     ['PINNED_CHATS_MAX', { PINNED_CHATS_MAX: '0' }],
@@ -184,6 +227,15 @@ describe('loadConfig', () => {
     ['HOST', { HOST: '999.1.1.1' }],
     ['HOST', { HOST: '[::1]' }],
     ['HOST', { HOST: '-bad.example' }],
+    ['TRUST_PROXY', { TRUST_PROXY: 'true' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '10.0.0.0/33' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '::1/129' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '10.0.0.1,,10.0.0.2' }],
+    ['TRUST_PROXY', { TRUST_PROXY: 'proxy.internal' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '10.0.0.0/8/1' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '-1' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '99999999999999999999' }],
+    ['LOG_FORMAT', { LOG_FORMAT: 'text' }],
   ])('refuses a bad %s (%j) with a message that names it', (variable, env) => {
     let error: unknown;
     try {

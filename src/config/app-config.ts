@@ -6,6 +6,16 @@ import type { LevelWithSilent } from 'pino';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const satisfies readonly LevelWithSilent[];
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+/** `json`: one JSON object a line (for collectors); `pretty`: pino-pretty's coloured lines (for people). */
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/**
+ * Express's `trust proxy`: `false` (the peer address is the client), a hop count, or the proxies'
+ * addresses and CIDRs (and Express's names `loopback`, `linklocal`, `uniquelocal`).
+ */
+export type TrustProxy = false | number | string[];
+
 /** Every setting of the contract's configuration table, parsed and checked once at start. */
 export interface AppConfig {
   /** The address to listen on: an IP address or a host name. */
@@ -21,6 +31,8 @@ export interface AppConfig {
   messageMaxLength: number;
   chatMaxMembers: number;
   messageMaxAttachments: number;
+  /** Distinct emoji one message can carry (v1.1). */
+  messageMaxReactions: number;
   historyPageSize: number;
   historyPageMax: number;
   pinnedChatsMax: number;
@@ -38,7 +50,10 @@ export interface AppConfig {
   /** Text-send statements one instance runs at once; sends arriving meanwhile are stored together. */
   sendStatementsInFlight: number;
   corsOrigins: string[] | true;
+  /** Which peers may say who the client is (X-Forwarded-For): rate limits and logs use that address. */
+  trustProxy: TrustProxy;
   logLevel: LogLevel;
+  logFormat: LogFormat;
   production: boolean;
 }
 
@@ -97,7 +112,51 @@ function logLevel(env: NodeJS.ProcessEnv): LogLevel {
   return level;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+/** Express's names for address ranges, accepted in TRUST_PROXY lists. */
+const TRUST_PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** An IP address, or an address with a prefix length that fits its family (10.0.0.0/8, fd00::/8). */
+function isAddressOrCidr(item: string): boolean {
+  const [address, prefix, ...rest] = item.split('/');
+  const family = isIP(address);
+  if (!family || rest.length) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * TRUST_PROXY: unset → false; a number → that many hops; else a comma-separated list of proxy
+ * addresses/CIDRs. `true` (trust any peer) is refused: any client could then choose its address
+ * by sending X-Forwarded-For; a hop count says the same thing safely.
+ */
+function trustProxy(env: NodeJS.ProcessEnv): TrustProxy {
+  const raw = env.TRUST_PROXY?.trim();
+  if (!raw) return false;
+  if (/^\d+$/.test(raw)) {
+    if (!Number.isSafeInteger(Number(raw))) throw new ConfigError(`TRUST_PROXY hop count is too large (got "${raw}")`);
+    return Number(raw) === 0 ? false : Number(raw);
+  }
+  const items = raw.split(',').map((item) => item.trim());
+  const bad = items.find((item) => !TRUST_PROXY_NAMES.has(item) && !isAddressOrCidr(item));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      `TRUST_PROXY must be a hop count or a comma-separated list of addresses, CIDRs, loopback, linklocal or uniquelocal (got "${bad}" in "${raw}")`,
+    );
+  }
+  return items;
+}
+
+/** LOG_FORMAT: unset → `pretty` when stdout is a terminal (a person reads it), else `json`. */
+function logFormat(env: NodeJS.ProcessEnv, stdoutIsTTY: boolean): LogFormat {
+  const raw = env.LOG_FORMAT?.trim().toLowerCase();
+  if (!raw) return stdoutIsTTY ? 'pretty' : 'json';
+  const format = LOG_FORMATS.find((f) => f === raw);
+  if (!format) throw new ConfigError(`LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')} (got "${env.LOG_FORMAT}")`);
+  return format;
+}
+
+/** `stdoutIsTTY` picks the default LOG_FORMAT; a parameter so that tests need no terminal. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTTY = process.stdout.isTTY === true): AppConfig {
   const production = env.NODE_ENV === 'production';
   let jwtSecret = env.JWT_SECRET ?? '';
   const jwtSecretGenerated = jwtSecret === '';
@@ -126,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     messageMaxLength: positiveInt(env, 'MESSAGE_MAX_LENGTH', 4096),
     chatMaxMembers: positiveInt(env, 'CHAT_MAX_MEMBERS', 50, 2),
     messageMaxAttachments: positiveInt(env, 'MESSAGE_MAX_ATTACHMENTS', 10),
+    messageMaxReactions: positiveInt(env, 'MESSAGE_MAX_REACTIONS', 20),
     historyPageSize,
     historyPageMax,
     pinnedChatsMax: positiveInt(env, 'PINNED_CHATS_MAX', 5),
@@ -139,7 +199,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sendStatementsInFlight: positiveInt(env, 'SEND_STATEMENTS_IN_FLIGHT', 4),
     uploadRatePerMinute: positiveInt(env, 'UPLOAD_RATE_PER_MINUTE', 30, 0),
     corsOrigins: !cors || cors === '*' ? true : cors.split(',').map((o) => o.trim()),
+    trustProxy: trustProxy(env),
     logLevel: logLevel(env),
+    logFormat: logFormat(env, stdoutIsTTY),
     production,
   };
 }

@@ -1,5 +1,6 @@
 import { AttachmentDto } from '../attachments/dto/attachment.dto';
 import { MessageDto, MessageStatus, ReplyToDto } from './dto/message.dto';
+import { ReactionDto } from './dto/reaction.dto';
 import { Message } from './message.entity';
 
 /** How far every other current member of a chat has got: what the status ticks derive from. */
@@ -39,13 +40,14 @@ export function messageStatus(seq: number, others: OthersCursors): MessageStatus
   return 'sent';
 }
 
-/** The contract's Message as `viewerId` sees it; `replyTo`: the message it replies to, as it is now. */
+/** The contract's Message as `viewerId` sees it; `replyTo`: the message it replies to, as it is now (a message just stored has no reactions yet). */
 export function toMessageDto(
   message: Message,
   attachments: AttachmentDto[],
   viewerId: string,
   others: OthersCursors,
   replyTo: ReplyTarget | null,
+  reactions: ReactionDto[] = [],
 ): MessageDto {
   const deleted = message.deletedAt !== null;
   return {
@@ -68,5 +70,6 @@ export function toMessageDto(
     createdAt: message.createdAt.toISOString(),
     clientId: message.clientId,
     status: message.senderId === viewerId && message.type === 'text' ? messageStatus(message.seq, others) : null,
+    reactions: deleted ? [] : reactions,
   };
 }

@@ -29,11 +29,11 @@ import {
 } from './dto/message-requests.dto';
 import { MessagesService } from './messages.service';
 
-const seqPipe = new ParseIntPipe({
+export const seqPipe = new ParseIntPipe({
   exceptionFactory: () => AppException.validation('seq must be a positive integer', [{ field: 'seq', message: 'must be an integer' }]),
 });
 
-function validSeq(seq: number): number {
+export function validSeq(seq: number): number {
   if (seq < 1 || seq > 2147483647)
     throw AppException.validation('seq must be a positive integer', [{ field: 'seq', message: 'out of range' }]);
   return seq;

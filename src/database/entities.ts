@@ -6,6 +6,18 @@ import { Chat } from '../conversations/chat.entity';
 import { MessageEdit } from '../conversations/message-edit.entity';
 import { MessageHide } from '../conversations/message-hide.entity';
 import { Message } from '../conversations/message.entity';
+import { MessageReaction } from '../conversations/reactions.entity';
 import { User } from '../users/user.entity';
 
-export const ENTITIES = [User, Session, Chat, ChatMember, Message, MessageHide, MessageEdit, Attachment, MessageAttachment];
+export const ENTITIES = [
+  User,
+  Session,
+  Chat,
+  ChatMember,
+  Message,
+  MessageHide,
+  MessageEdit,
+  Attachment,
+  MessageAttachment,
+  MessageReaction,
+];

@@ -57,6 +57,8 @@ const CLIENT_EVENT_DOCS = {
   'message:read': 'Moves the caller’s read cursor of a chat forward (a lower seq is accepted and ignored).',
   'messages:history':
     'A page of the visible messages before `before` (the newest when absent) or after `after`, in ascending seq. data: { items, hasMore }, as over REST.',
+  'reaction:set':
+    'Puts (`on: true`) or takes back (`on: false`) the caller’s reaction with one emoji on a message, as PUT / DELETE /api/chats/:id/messages/:seq/reactions/:emoji. What is already so succeeds and announces nothing.',
   'chat:pin': 'Pins or unpins a chat for the caller (other members are unaffected).',
   'chat:delete': 'Deletes the dialog for the caller: it leaves the caller’s list and every message up to now is hidden from the caller.',
   typing: 'Tells the chat’s other members that the caller started or stopped typing.',
@@ -66,8 +68,11 @@ const CLIENT_EVENT_DOCS = {
 const SERVER_EVENT_DOCS = {
   'message:new':
     'A message was stored. Sent to every socket of every member except the socket that sent it; status is set as the sender sees it on the sender’s devices, null for the others.',
-  'message:updated': 'A message changed (edit, delete for everyone, attachment removed). Sent to the same sockets as message:new.',
+  'message:updated':
+    'A message changed (edit, delete for everyone, attachment removed). Sent to the same sockets as message:new; its reactions carry `me` as that recipient sees it.',
   receipt: 'A member’s delivered or read cursor moved. Sent to the members of the chat.',
+  reaction:
+    'A member put or took back a reaction (only when that changed something), with every emoji now on the message and its count. Sent to every socket of every member, the reacting socket included.',
   typing: 'A member started or stopped typing. Sent to the other members.',
   presence:
     'A user turned online (its first socket, on any instance) or offline (a few seconds after its last socket went; lastSeenAt records when). Sent to the users who share a chat with it.',

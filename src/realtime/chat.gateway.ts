@@ -10,9 +10,12 @@ import { AuthUser } from '../common/current-user';
 import { toAppException } from '../common/error-mapping';
 import { OnAppEvent } from '../common/event-bus';
 import { inputShapeProblem } from '../common/input-shape';
+import { rateLimited } from '../common/rate-limit';
 import { validatePayload } from '../common/validation';
 import { MessageEvent } from '../conversations/message.events';
 import { MessagesService } from '../conversations/messages.service';
+import { ReactionEvent } from '../conversations/reactions.events';
+import { ReactionsService } from '../conversations/reactions.service';
 import { PresenceEvent } from '../presence/presence.events';
 import { PresenceService } from '../presence/presence.service';
 import { ackError, splitArgs } from './socket-ack';
@@ -65,6 +68,7 @@ export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<S
     private readonly tokens: TokensService,
     private readonly messages: MessagesService,
     private readonly chats: ChatsService,
+    private readonly reactions: ReactionsService,
     private readonly typingService: TypingService,
     private readonly presence: PresenceService,
   ) {
@@ -79,6 +83,7 @@ export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<S
       'message:delivered': (caller, p) => this.chats.advanceCursor(caller, p.chatId, 'delivered', p.seq),
       'message:read': (caller, p) => this.chats.advanceCursor(caller, p.chatId, 'read', p.seq),
       'messages:history': (caller, p) => this.messages.history(caller, p.chatId, p),
+      'reaction:set': (caller, p) => this.reactions.set(caller, p.chatId, p.seq, p.emoji, p.on),
       'chat:pin': (caller, p) => this.chats.setPinned(caller, p.chatId, p.pinned),
       'chat:delete': (caller, p) => this.chats.deleteForMe(caller, p.chatId),
       typing: (caller, p) => this.typingService.typing(caller, p.chatId, p.isTyping),
@@ -145,7 +150,8 @@ export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<S
       return;
     }
     if (state.queued >= MAX_QUEUED_PER_SOCKET) {
-      reply(ack, ackError(new AppException('RATE_LIMITED', 'too many events waiting on this socket').toBody()));
+      // The queue drains at the speed of the work: 1 s is a fair hint of when a slot is free.
+      reply(ack, ackError(rateLimited('too many events waiting on this socket', 1).toBody()));
       return;
     }
     state.queued += 1;
@@ -184,8 +190,15 @@ export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<S
     this.fanOutMessage('message:updated', event);
   }
 
-  /** The message carries `status` as its sender sees it: the sender's devices get it so, others null. */
-  private fanOutMessage(name: 'message:new' | 'message:updated', { message, recipientIds, originSocketId }: MessageEvent): void {
+  /**
+   * The message carries `status` as its sender sees it: the sender's devices get it so, others null.
+   * When the publisher shaped it per recipient (`views`), each group gets its own.
+   */
+  private fanOutMessage(name: 'message:new' | 'message:updated', { message, recipientIds, originSocketId, views }: MessageEvent): void {
+    if (views) {
+      for (const view of views) this.emitTo(view.userIds, name, view.message, originSocketId);
+      return;
+    }
     const viewer = message.status !== null ? message.senderId : null;
     if (viewer && recipientIds.includes(viewer)) this.emitTo([viewer], name, message, originSocketId);
     const others = viewer ? recipientIds.filter((id) => id !== viewer) : recipientIds;
@@ -195,6 +208,12 @@ export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<S
   @OnAppEvent('receipt')
   onReceipt({ chatId, userId, type, seq, recipientIds }: ReceiptEvent): void {
     this.emitTo(recipientIds, 'receipt', { chatId, userId, type, seq });
+  }
+
+  /** Every socket of every member, the reacting one included. */
+  @OnAppEvent('reaction')
+  onReaction({ notice, recipientIds }: ReactionEvent): void {
+    this.emitTo(recipientIds, 'reaction', notice);
   }
 
   @OnAppEvent('typing')

@@ -14,6 +14,7 @@ import {
   SendMessagePayload,
 } from '../conversations/dto/message-requests.dto';
 import { MessageDto } from '../conversations/dto/message.dto';
+import { ReactionNoticeDto, SetReactionPayload } from '../conversations/dto/reaction.dto';
 import { PresenceItemDto } from '../presence/presence.controller';
 
 /*
@@ -53,6 +54,7 @@ const clientEventPayloads = {
   'message:delivered': CursorPayload,
   'message:read': CursorPayload,
   'messages:history': HistoryPayload,
+  'reaction:set': SetReactionPayload,
   'chat:pin': PinPayloadDto,
   'chat:delete': ChatIdDto,
   typing: TypingPayload,
@@ -72,6 +74,7 @@ export const CLIENT_EVENT_ANSWERS = {
   'message:delivered': null,
   'message:read': null,
   'messages:history': HistoryPageDto,
+  'reaction:set': null,
   'chat:pin': null,
   'chat:delete': null,
   typing: null,
@@ -110,6 +113,7 @@ export const SERVER_EVENT_PAYLOADS = {
   'message:new': MessageDto,
   'message:updated': MessageDto,
   receipt: ReceiptNoticeDto,
+  reaction: ReactionNoticeDto,
   typing: TypingNoticeDto,
   presence: PresenceItemDto,
   'chat:updated': ChatSummaryDto,

@@ -35,6 +35,7 @@ export const MESSAGE_KEYS = [
   'id',
   'mentions',
   'replyTo',
+  'reactions',
   'senderId',
   'seq',
   'status',
@@ -68,6 +69,7 @@ export function systemMessage(chatId: string, seq: number, actor: TestUser, text
     createdAt: anIsoTime(),
     clientId: null,
     status: null,
+    reactions: [],
   };
 }
 

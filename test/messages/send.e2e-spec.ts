@@ -39,6 +39,7 @@ describe('messages: sending', () => {
       createdAt: anIsoTime(),
       clientId,
       status: 'sent',
+      reactions: [],
     });
     const second = await sendOk(b, chatId, 'hi');
     expect(second.seq).toBe(2);

@@ -44,10 +44,15 @@ describe('abuse limits', () => {
         statusCode: 429,
         code: 'RATE_LIMITED',
         message: matching(/^too many messages; try again in \d+ s$/),
+        details: [{ retryAfter: expect.any(Number) as number }],
       });
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
       // The same user over a socket: the same bucket.
       const ack = await socket.call('message:send', { chatId, clientId: randomUUID(), text: 'socket' });
-      expect(ack).toEqual({ ok: false, error: { statusCode: 429, code: 'RATE_LIMITED', message: anyString() } });
+      expect(ack).toEqual({
+        ok: false,
+        error: { statusCode: 429, code: 'RATE_LIMITED', message: anyString(), details: [{ retryAfter: expect.any(Number) as number }] },
+      });
       // Commands and forwards count as sends too.
       expect((await sendRest(alice, '/help')).status).toBe(429);
       const forward = await api.forward(alice, chatId, { fromChatId: chatId, seqs: [1] });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { Client } from 'pg';
 import type { ErrorResponseDto } from '../support/contract';
+import { isDocumentMismatch } from '../support/schema-check';
 import { freePort } from '../support/service';
 import { AckOf, TestSocket } from '../support/sockets';
 import { sleep } from '../support/wait';
@@ -29,6 +30,8 @@ export async function timed(
     const res = await req.timeout(ms);
     return { status: res.status, body: res.body as Partial<ErrorResponseDto> | null };
   } catch (err) {
+    // An answer that came but is not the documented one is no timeout nor network error.
+    if (isDocumentMismatch(err)) throw err;
     const e = err as { timeout?: number; code?: string; message?: string };
     if (e.timeout || e.code === 'ECONNABORTED') return { status: 'timeout', body: null, error: e.message };
     return { status: 'error', body: null, error: `${e.code ?? ''} ${e.message ?? String(err)}` };
@@ -44,7 +47,8 @@ export async function ackWithin<E extends string>(
 ): Promise<AckOf<E> & { timeout?: true }> {
   try {
     return (await socket.socket.timeout(ms).emitWithAck(event, payload)) as AckOf<E>;
-  } catch {
+  } catch (err) {
+    if (isDocumentMismatch(err)) throw err;
     return { ok: false, timeout: true } as AckOf<E> & { timeout: true };
   }
 }

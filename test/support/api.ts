@@ -16,6 +16,7 @@ import type {
   UserListDto,
   UserPublicDto,
 } from './contract';
+import { openApi } from './openapi';
 
 export interface TestUser {
   id: string;
@@ -87,9 +88,12 @@ export class Api {
     return typeof this.base === 'string' ? this.base : this.base();
   }
 
-  /** supertest, for what the routes below do not cover: raw bodies, odd headers, hand-made multipart. */
-  request() {
-    return request(this.url);
+  /**
+   * supertest, for what the routes below do not cover: raw bodies, odd headers, hand-made
+   * multipart. Every answer is checked against openapi.json, like those of the routes below.
+   */
+  request(): CheckedAgent {
+    return checkedRequest(this.url);
   }
 
   get<T>(path: string, as: Caller, query: Query = {}) {
@@ -287,6 +291,29 @@ export class Api {
   private withBody(req: request.Test, body: unknown): request.Test {
     return body === undefined ? req : req.send(body as string | object);
   }
+}
+
+const VERBS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'] as const;
+
+/** supertest's methods of one verb each: every request they make is checked against openapi.json. */
+export type CheckedAgent = Pick<ReturnType<typeof request>, (typeof VERBS)[number]>;
+
+/**
+ * supertest on `url`, with one more assertion on every request: the answer is one openapi.json
+ * documents (openapi.ts). A mismatch rejects the request's promise, so the test that made it fails.
+ */
+export function checkedRequest(url: string): CheckedAgent {
+  const agent = request(url);
+  return Object.fromEntries(VERBS.map((verb) => [verb, (path: string) => agent[verb](path).expect(matchesOpenApi)])) as CheckedAgent;
+}
+
+function matchesOpenApi(res: request.Response): void {
+  // superagent's answer keeps the Node request it answers: its method and path (with the query).
+  const { method, path } = (res as unknown as { req: { method: string; path: string } }).req;
+  openApi().validateResponse(method, path, res.status, res.headers, {
+    text: res.text,
+    body: res.body,
+  });
 }
 
 /** A supertest parser that reads any body as raw bytes. */

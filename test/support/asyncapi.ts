@@ -1,7 +1,8 @@
-import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Check, DocumentMismatch, mismatches, preview, rewriteRefs as rewrite } from './schema-check';
 
 /**
  * Checks socket traffic against the committed asyncapi.json: a server event's payload, a client
@@ -29,12 +30,6 @@ interface Operation {
 /** Base of the schema ids under which the document's component schemas are known to Ajv. */
 const BASE = 'asyncapi.json';
 const SCHEMAS = '#/components/schemas/';
-
-/** One schema, or the alternatives of a top-level `oneOf` kept apart so that a mismatch reports the right one. */
-interface Check {
-  whole: ValidateFunction;
-  branches: ValidateFunction[];
-}
 
 export class AsyncApiValidator {
   private readonly ajv = new Ajv({ strict: true, allErrors: true, allowUnionTypes: true });
@@ -73,14 +68,14 @@ export class AsyncApiValidator {
   /** A payload the server emitted as `event`. */
   serverEvent(event: string, payload: unknown): void {
     const check = this.serverEvents.get(event);
-    if (!check) throw new Error(`asyncapi: the server emitted "${event}", which the document does not list`);
+    if (!check) throw new DocumentMismatch(`asyncapi: the server emitted "${event}", which the document does not list`);
     this.assert(check, payload, `server event "${event}"`);
   }
 
   /** A payload a client sends as `event` (what the document promises the server accepts in shape). */
   clientPayload(event: string, payload: unknown): void {
     const entry = this.clientEvents.get(event);
-    if (!entry) throw new Error(`asyncapi: "${event}" is no client event of the document`);
+    if (!entry) throw new DocumentMismatch(`asyncapi: "${event}" is no client event of the document`);
     this.assert(entry.payload, payload, `payload of client event "${event}"`);
   }
 
@@ -128,64 +123,15 @@ export class AsyncApiValidator {
   }
 
   private assert(check: Check, value: unknown, what: string): void {
-    if (check.whole(value)) return;
-    // Of the alternatives (e.g. ack success or failure), report the one the value came closest to.
-    const candidates = check.branches.length ? check.branches : [check.whole];
-    const wholeErrors = check.whole.errors ?? [];
-    const errors = candidates
-      .map((validate) => (validate(value) ? [] : (validate.errors ?? [])))
-      .filter((errs) => errs.length)
-      .sort((a, b) => shallow(a) - shallow(b) || a.length - b.length)[0];
-    const lines = withoutNoise(errors ?? wholeErrors).map(describeError);
-    throw new Error(`asyncapi: ${what} does not match asyncapi.json:\n  ${lines.join('\n  ')}\n  value: ${preview(value)}`);
+    const lines = mismatches(check, value);
+    if (lines)
+      throw new DocumentMismatch(`asyncapi: ${what} does not match asyncapi.json:\n  ${lines.join('\n  ')}\n  value: ${preview(value)}`);
   }
 }
 
 /** `#/components/schemas/X` → the same schema in the definitions known to Ajv. */
 function rewriteRefs(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(rewriteRefs);
-  if (node === null || typeof node !== 'object') return node;
-  return Object.fromEntries(
-    Object.entries(node).map(([key, value]) =>
-      key === '$ref' && typeof value === 'string' && value.startsWith(SCHEMAS)
-        ? [key, `${BASE}#/definitions/${value.slice(SCHEMAS.length)}`]
-        : [key, rewriteRefs(value)],
-    ),
-  );
-}
-
-/**
- * How many errors say the value is of another alternative: its own fields missing or extra, or a
- * constant (`ok`) that differs. Errors inside a field only say the value is a broken one of this kind.
- */
-function shallow(errors: ErrorObject[]): number {
-  return errors.filter((e) => e.instancePath === '' || (e.keyword === 'const' && e.instancePath.split('/').length === 2)).length;
-}
-
-/** A nullable field that is broken: its own errors say it; "must be null" and "match one of" add nothing. */
-function withoutNoise(errors: ErrorObject[]): ErrorObject[] {
-  const inside = (e: ErrorObject) =>
-    errors.some((o) => o !== e && o.keyword !== 'oneOf' && !isNullType(o) && (o.instancePath + '/').startsWith(e.instancePath + '/'));
-  return errors.filter((e) => !((e.keyword === 'oneOf' || isNullType(e)) && inside(e)));
-}
-
-function isNullType(e: ErrorObject): boolean {
-  return e.keyword === 'type' && (e.params as { type?: unknown }).type === 'null';
-}
-
-function describeError(e: ErrorObject): string {
-  const at = e.instancePath || '(top)';
-  const params = e.params as { additionalProperty?: string; allowedValues?: unknown[]; allowedValue?: unknown };
-  let detail = '';
-  if (params.additionalProperty !== undefined) detail = `: "${params.additionalProperty}" is not documented`;
-  else if (params.allowedValues) detail = `: ${JSON.stringify(params.allowedValues)}`;
-  else if (params.allowedValue !== undefined) detail = `: ${JSON.stringify(params.allowedValue)}`;
-  return `${at} ${e.message ?? e.keyword}${detail}`;
-}
-
-function preview(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 800 ? `${text.slice(0, 800)}…` : text;
+  return rewrite(node, BASE, 'definitions');
 }
 
 let shared: AsyncApiValidator | undefined;

@@ -1,4 +1,11 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Browser, BrowserContext, Locator, Page, chromium } from 'playwright-core';
+import type { TestUser } from './api';
+import type { TestService } from './service';
+import { eventually } from './wait';
+
+export { eventually };
 
 /** Debian's Chromium (`apt-get install chromium`; .ci/run installs it when missing). */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -51,25 +58,6 @@ export async function registerInUi(page: Page, username: string, password = 'cor
   await page.waitForSelector('#conn-status[data-state="online"]');
 }
 
-/**
- * Polls `probe` until `accept` holds (every 100 ms, up to `timeoutMs`), like Playwright Test's
- * web-first assertions, which playwright-core does not have.
- */
-export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    try {
-      last = await probe();
-      if (accept(last)) return last;
-    } catch {
-      // not there yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 const text = (locator: Locator) => locator.textContent({ timeout: 1000 });
 
 export const expectText = (locator: Locator, expected: string, timeoutMs?: number) =>
@@ -103,3 +91,154 @@ export const expectAttribute = (locator: Locator, name: string, expected: string
     `${String(locator)} to have ${name}="${expected}"`,
     timeoutMs,
   );
+
+/** Logs in through the UI's form (a user registered through the API) and waits for the live connection. */
+export async function loginInUi(page: Page, user: Pick<TestUser, 'username' | 'password'>): Promise<void> {
+  await page.fill('#auth-username', user.username);
+  await page.fill('#auth-password', user.password);
+  await page.click('#auth-submit');
+  await page.waitForSelector('#app-view:not([hidden])');
+  await page.waitForSelector('#conn-status[data-state="online"]');
+}
+
+export interface WebUser extends ClientTab {
+  user: TestUser;
+}
+
+/** The web client in a browser context of its own, logged in as `user` (one more device of that user). */
+export async function openAs(browser: Browser, url: string, user: TestUser): Promise<WebUser> {
+  const tab = await openClient(browser, url);
+  await loginInUi(tab.page, user);
+  return { ...tab, user };
+}
+
+/**
+ * A browser for the tests of one spec file: launched before them, closed after them (with every
+ * context opened in it).
+ */
+export function useBrowser(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (!browser) throw new Error('the browser is not running yet: use it in hooks and tests after useBrowser');
+    return browser;
+  };
+}
+
+/**
+ * `n` users registered through the API, each logged in in a browser context of its own (before the
+ * tests of the spec file; the array is filled then). After the tests, the page errors and CSP
+ * violations they saw must be none.
+ */
+export function useWebUsers(svc: TestService, browser: () => Browser, n: number): WebUser[] {
+  const users: WebUser[] = [];
+  beforeAll(async () => {
+    for (const user of await svc.api.newUsers(n)) users.push(await openAs(browser(), svc.url, user));
+  }, 120_000);
+  afterAll(() => {
+    expect(users.flatMap((u) => u.problems)).toEqual([]);
+  });
+  return users;
+}
+
+/** The message items of the open chat: 'own' | 'other', or any. */
+export function messageItems(page: Page, kind?: 'own' | 'other'): Locator {
+  return page.locator(kind ? `#messages li.msg.${kind}` : '#messages li.msg');
+}
+
+/** The item of the message with `seq` in the open chat. */
+export function messageBySeq(page: Page, seq: number): Locator {
+  return page.locator(`#messages li.msg[data-seq="${seq}"]`);
+}
+
+/** The chat's entry in the chat list. */
+export function chatItem(page: Page, chatId: string): Locator {
+  return page.locator(`.chat-item[data-chat-id="${chatId}"]`);
+}
+
+/** Hovers the message (its tools show on hover) and clicks one of them: reply, react or actions. */
+export async function messageTool(message: Locator, tool: 'reply' | 'react' | 'actions'): Promise<void> {
+  await message.hover();
+  await message.locator(`.msg-${tool}`).click();
+}
+
+const OUTPUT_DIR = join(__dirname, '..', 'output');
+
+/** Saves a screenshot of the page as test/output/NAME.png (for people to look at); returns the path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(OUTPUT_DIR, { recursive: true });
+  const path = join(OUTPUT_DIR, `${name}.png`);
+  await page.screenshot({ path });
+  return path;
+}
+
+/**
+ * Runs `fn` (a function's source: it uses the DOM, which the tests compile without) in the page
+ * with `arg`, and resolves with what it returns.
+ */
+function inPage<T>(page: Page, fn: string, arg: unknown): Promise<T> {
+  return page.evaluate<T>(`(${fn})(${JSON.stringify(arg)})`);
+}
+
+/** A PNG of `width` × `height` pixels drawn by the browser (four coloured quarters). */
+export async function makePng(page: Page, width: number, height: number): Promise<Buffer> {
+  const base64 = await inPage<string>(
+    page,
+    `async ([w, h]) => {
+      const canvas = new OffscreenCanvas(w, h);
+      const g = canvas.getContext('2d');
+      [['#e53935', 0, 0], ['#1e88e5', w / 2, 0], ['#43a047', 0, h / 2], ['#fdd835', w / 2, h / 2]].forEach(([c, x, y]) => {
+        g.fillStyle = c;
+        g.fillRect(x, y, w / 2, h / 2);
+      });
+      const bytes = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
+      let s = '';
+      for (const b of bytes) s += String.fromCharCode(b);
+      return btoa(s);
+    }`,
+    [width, height],
+  );
+  return Buffer.from(base64, 'base64');
+}
+
+/** A short WebM video (VP8) recorded by the browser from a canvas. */
+export async function makeWebm(page: Page, durationMs = 600): Promise<Buffer> {
+  const base64 = await inPage<string>(
+    page,
+    `async (ms) => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 160;
+      canvas.height = 120;
+      const g = canvas.getContext('2d');
+      const recorder = new MediaRecorder(canvas.captureStream(25), { mimeType: 'video/webm;codecs=vp8' });
+      const chunks = [];
+      recorder.ondataavailable = (e) => chunks.push(e.data);
+      const stopped = new Promise((resolve) => (recorder.onstop = resolve));
+      recorder.start();
+      const start = performance.now();
+      await new Promise((resolve) => {
+        const draw = () => {
+          const t = performance.now() - start;
+          g.fillStyle = 'hsl(' + Math.round(t / 3) + ', 80%, 50%)';
+          g.fillRect(0, 0, 160, 120);
+          if (t < ms) requestAnimationFrame(draw);
+          else resolve();
+        };
+        draw();
+      });
+      recorder.stop();
+      await stopped;
+      const bytes = new Uint8Array(await new Blob(chunks).arrayBuffer());
+      let s = '';
+      for (const b of bytes) s += String.fromCharCode(b);
+      return btoa(s);
+    }`,
+    durationMs,
+  );
+  return Buffer.from(base64, 'base64');
+}

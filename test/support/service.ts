@@ -194,10 +194,30 @@ export class TestService implements ServiceProcess {
 
   async close(): Promise<void> {
     await Promise.all([this.instance.stop(), ...this.others.map((o) => o.stop())]);
-    await this.db.end();
+    await endPool(this.db);
     if (this.ownDatabase) await dropDatabase(this.databaseUrl);
     if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Ends a pool and waits until its connections are closed: Pool.end resolves once it has let go of
+ * them, before they have said goodbye, and DROP DATABASE … WITH (FORCE) would then kill one that is
+ * still open (an unhandled 57P01 error in the spec's process).
+ */
+async function endPool(pool: Pool): Promise<void> {
+  let open = pool.totalCount;
+  const closed = new Promise<void>((resolve) => {
+    if (open === 0) return resolve();
+    pool.on('remove', () => {
+      open -= 1;
+      if (open <= 0) resolve();
+    });
+    // Not forever: a connection that never closes is the drop's to cut.
+    setTimeout(resolve, 5000).unref();
+  });
+  await pool.end();
+  await closed;
 }
 
 /** A service process on a fresh database of the shared PostgreSQL server. */

@@ -1,5 +1,7 @@
 import { createHmac } from 'node:crypto';
-import { io, Socket } from 'socket.io-client';
+import { io, Socket, type ManagerOptions } from 'socket.io-client';
+import { asyncApi } from './asyncapi';
+import { DocumentMismatch } from './schema-check';
 import type { ClientEventName, ClientEvents, ErrorResponseDto, MessageDto, ServerEventName, ServerEvents } from './contract';
 import { TEST_JWT_SECRET } from './service';
 
@@ -23,19 +25,66 @@ interface Received {
   data: unknown;
 }
 
+/** An ack callback as socket.io-client calls it; `withError`: error first (`emitWithAck`, a timeout). */
+type AckCallback = ((...args: unknown[]) => void) & { withError?: boolean };
+
 /**
  * A socket.io client that records every event it receives, so that a test can wait for one
  * whether it arrived before or after the wait started (no race with the action that caused it).
+ *
+ * Every server event and every acknowledgement (also of what a spec emits on `socket` itself) is
+ * checked against asyncapi.json. A mismatch found inside socket.io's callbacks cannot fail the test
+ * from there: it is kept, and thrown by the next `waitFor`, `call`, `nothing`, `disconnected` or
+ * `close` (a pending `waitFor` fails at once; so does the ack's promise of `emitWithAck`).
  */
 export class TestSocket {
   readonly received: Received[] = [];
   private readonly waiters = new Set<() => void>();
+  /** Mismatches no test code has seen yet (oldest first). */
+  private readonly unseen: Error[] = [];
 
   constructor(readonly socket: Socket) {
-    socket.onAny((event: string, data: unknown) => {
-      this.received.push({ event, data });
+    socket.onAny((event: string, ...args: unknown[]) => {
+      this.received.push({ event, data: args[0] });
+      const mismatch = attempt(() => {
+        if (args.length !== 1)
+          throw new DocumentMismatch(`asyncapi: the server emitted "${event}" with ${args.length} arguments; the document has one payload`);
+        asyncApi().serverEvent(event, args[0]);
+      });
+      if (mismatch) this.unseen.push(mismatch);
       for (const wake of [...this.waiters]) wake();
     });
+    this.checkAcks();
+  }
+
+  /** Throws the oldest mismatch no test code has seen (each once: the test that sees it fails). */
+  private rethrow(): void {
+    const mismatch = this.unseen.shift();
+    if (mismatch) throw mismatch;
+  }
+
+  /** Wraps the ack callback of every emit (call, emitWithAck, emit with a callback) to check the ack. */
+  private checkAcks(): void {
+    const socket = this.socket;
+    const emit = socket.emit.bind(socket) as (event: string, ...args: unknown[]) => Socket;
+    const flags = () => (socket as unknown as { flags: { timeout?: number } }).flags;
+    (socket as unknown as { emit: typeof emit }).emit = (event, ...args) => {
+      const callback = args[args.length - 1];
+      if (typeof callback !== 'function') return emit(event, ...args);
+      const cb = callback as AckCallback;
+      const errorFirst = cb.withError === true || flags().timeout !== undefined;
+      const checked: AckCallback = (...answer) => {
+        // Error first: (null, ack), or (Error) when no ack came in time (nothing to check).
+        if (errorFirst && answer[0] != null) return cb(...answer);
+        const mismatch = attempt(() => asyncApi().ack(event, errorFirst ? answer[1] : answer[0]));
+        // An error-first callback (the ack's promise) fails with it at once; a plain one cannot take it.
+        if (mismatch && errorFirst) return cb(mismatch);
+        if (mismatch) this.unseen.push(mismatch);
+        return cb(...answer);
+      };
+      checked.withError = cb.withError;
+      return emit(event, ...args.slice(0, -1), checked);
+    };
   }
 
   get id(): string {
@@ -50,6 +99,13 @@ export class TestSocket {
   ): Promise<ServerEvents[E]> {
     return new Promise((resolve, reject) => {
       const check = () => {
+        const mismatch = this.unseen.shift();
+        if (mismatch) {
+          this.waiters.delete(check);
+          clearTimeout(timer);
+          reject(mismatch);
+          return true;
+        }
         const i = this.received.findIndex((r) => r.event === event && predicate(r.data as ServerEvents[E]));
         if (i < 0) return false;
         const [hit] = this.received.splice(i, 1);
@@ -70,17 +126,22 @@ export class TestSocket {
   /** Asserts that no matching `event` arrives within `ms` (a short bounded wait). */
   async nothing<E extends ServerEventName>(event: E, predicate: (data: ServerEvents[E]) => boolean = () => true, ms = 300): Promise<void> {
     await new Promise((r) => setTimeout(r, ms));
+    this.rethrow();
     const hit = this.received.find((r) => r.event === event && predicate(r.data as ServerEvents[E]));
     if (hit) throw new Error(`unexpected "${event}": ${JSON.stringify(hit.data).slice(0, 500)}`);
   }
 
   /** Emits a client event and resolves with its acknowledgement. */
-  call<E extends string>(event: E, ...args: unknown[]): Promise<AckOf<E>> {
-    return this.socket.timeout(10_000).emitWithAck(event, ...args) as Promise<AckOf<E>>;
+  async call<E extends string>(event: E, ...args: unknown[]): Promise<AckOf<E>> {
+    this.rethrow();
+    const ack = (await this.socket.timeout(10_000).emitWithAck(event, ...args)) as AckOf<E>;
+    this.rethrow();
+    return ack;
   }
 
   /** Resolves when the server closes this socket (with the reason). */
   disconnected(timeoutMs = 5000): Promise<string> {
+    this.rethrow();
     return new Promise((resolve, reject) => {
       if (!this.socket.connected) return resolve('already disconnected');
       const timer = setTimeout(() => reject(new Error('still connected')), timeoutMs);
@@ -91,13 +152,34 @@ export class TestSocket {
     });
   }
 
+  /** Disconnects; then throws a mismatch the test has not seen yet. */
   close(): void {
     this.socket.disconnect();
+    this.rethrow();
   }
 }
 
-/** Connects with a token; resolves when connected, rejects with the `connect_error`. */
-export function connectSocket(url: string, token: string | undefined, auth?: Record<string, unknown>): Promise<TestSocket> {
+/** Runs a document check inside a socket.io callback, where a throw would be lost: returns the failure. */
+function attempt(run: () => void): Error | undefined {
+  try {
+    run();
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
+/**
+ * Connects with a token; resolves when connected, rejects with the `connect_error`. A refusal by
+ * the server is checked against asyncapi.json (a mismatch rejects instead); errors of the
+ * transport (unreachable, timed out) are not the server's answer and are passed on as they are.
+ */
+export function connectSocket(
+  url: string,
+  token: string | undefined,
+  auth?: Record<string, unknown>,
+  options: Pick<ManagerOptions, 'transports'> = {},
+): Promise<TestSocket> {
   return new Promise((resolve, reject) => {
     const socket = io(url, {
       auth: auth ?? (token === undefined ? {} : { token }),
@@ -105,14 +187,27 @@ export function connectSocket(url: string, token: string | undefined, auth?: Rec
       reconnection: false,
       forceNew: true,
       timeout: 10_000,
+      ...options,
     });
     const client = new TestSocket(socket);
     socket.once('connect', () => resolve(client));
     socket.once('connect_error', (err) => {
       socket.close();
-      reject(err);
+      reject(isRefusal(err) ? checkedRefusal(err) : err);
     });
   });
+}
+
+/**
+ * A CONNECT_ERROR packet of the server (its middleware said no), as opposed to the client's own
+ * errors: engine.io's TransportError (`type`) or the connect timeout.
+ */
+function isRefusal(err: Error): boolean {
+  return (err as { type?: unknown }).type === undefined && err.message !== 'timeout';
+}
+
+function checkedRefusal(err: Error): Error {
+  return attempt(() => asyncApi().connectRefusal(err)) ?? err;
 }
 
 /**
@@ -122,7 +217,16 @@ export function connectSocket(url: string, token: string | undefined, auth?: Rec
 export function useSockets(options: { afterEach?: boolean } = {}) {
   const opened: TestSocket[] = [];
   const closeAll = () => {
-    for (const s of opened.splice(0)) s.close();
+    // Every socket is closed before a mismatch one of them kept is thrown.
+    const errors: unknown[] = [];
+    for (const s of opened.splice(0)) {
+      try {
+        s.close();
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+    if (errors.length) throw errors[0];
   };
   if (options.afterEach) afterEach(closeAll);
   afterAll(closeAll);

@@ -1,7 +1,9 @@
-// The chat list: pinned chats first, unread badges, last message preview, online dots, typing.
+// The chat list: pinned chats first, unread and mention badges, last message preview, online dots,
+// typing, muted marks.
 import { $, formatTime, h, icon, reconcile } from '../dom.js';
 import { chatList, chatTitle, loadMoreChats } from '../chats.js';
 import { openChat } from '../history.js';
+import { isMuted, mutedText } from '../mute.js';
 import { notice, state, subscribe } from '../state.js';
 import { statusOf } from '../ticks.js';
 import { typingIn } from '../typing.js';
@@ -22,6 +24,8 @@ function renderItem(chat) {
   const typing = typingIn(chat.id);
   const online = chat.type === 'direct' && chat.peer?.online;
   const status = chat.lastMessage ? statusOf(chat.lastMessage) : null;
+  const muted = isMuted(chat);
+  const mentions = chat.mentionCount ?? 0;
   return h(
     'li',
     {},
@@ -45,6 +49,13 @@ function renderItem(chat) {
           online && h('span', { class: 'visually-hidden' }, ', online'),
           chat.pinned &&
             h('span', { class: 'pinned-mark', title: 'Pinned' }, icon('pin'), h('span', { class: 'visually-hidden' }, ', pinned')),
+          muted &&
+            h(
+              'span',
+              { class: 'muted-mark', title: mutedText(chat) },
+              icon('bell-off'),
+              h('span', { class: 'visually-hidden' }, ', muted'),
+            ),
           h('time', { class: 'chat-item-time', datetime: chat.lastActivityAt }, formatTime(chat.lastActivityAt)),
         ),
         h(
@@ -58,8 +69,20 @@ function renderItem(chat) {
                 status && h('span', { class: `ticks ${status}`, 'aria-hidden': 'true' }, TICKS[status], ' '),
                 preview(chat.lastMessage),
               ),
+          mentions > 0 &&
+            h(
+              'span',
+              { class: 'mention-badge', title: `${mentions} unread mention${mentions === 1 ? '' : 's'}` },
+              mentions > 1 ? `@${mentions}` : '@',
+              h('span', { class: 'visually-hidden' }, ` ${mentions} unread mention${mentions === 1 ? '' : 's'}`),
+            ),
           chat.unreadCount > 0 &&
-            h('span', { class: 'badge' }, String(chat.unreadCount), h('span', { class: 'visually-hidden' }, ' unread')),
+            h(
+              'span',
+              { class: `badge${muted ? ' quiet' : ''}` },
+              String(chat.unreadCount),
+              h('span', { class: 'visually-hidden' }, ' unread'),
+            ),
         ),
       ),
     ),
@@ -72,6 +95,8 @@ function signature(chat) {
     chatTitle(chat),
     chat.pinned,
     chat.unreadCount,
+    chat.mentionCount,
+    isMuted(chat) && mutedText(chat),
     chat.peer?.online,
     chat.lastActivityAt,
     chat.id === state.openChatId,

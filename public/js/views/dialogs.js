@@ -1,13 +1,12 @@
-// Modal dialogs (<dialog>: focus stays inside, Escape closes): new chat, new group, message
-// actions, forward, delete chat.
+// Modal dialogs (<dialog>: focus stays inside, Escape closes) about chats: new chat, new group,
+// mute, delete chat. The ones about a message are in message-dialogs.js.
 import { $, h, reconcile } from '../dom.js';
-import { chatList, chatTitle, createGroup, deleteChat, myRole, startDirect } from '../chats.js';
+import { chatTitle, createGroup, deleteChat, startDirect } from '../chats.js';
 import { openChat } from '../history.js';
-import { deleteMessage, forward } from '../messages.js';
-import { state } from '../state.js';
+import { MUTE_CHOICES, mute } from '../mute.js';
 import { searchUsers } from '../users.js';
 
-function open(id) {
+export function openDialog(id) {
   const dialog = $(id);
   dialog.querySelectorAll('.error').forEach((e) => (e.textContent = ''));
   dialog.showModal();
@@ -96,46 +95,28 @@ async function submitGroup(e) {
   }
 }
 
-// --- message actions and forwarding ---------------------------------------------------------
+// --- mute -----------------------------------------------------------------------------------
 
-let selected = null; // the message the actions dialog is about
+let chatToMute = null;
 
-export function openMessageActions(m) {
-  selected = m;
-  const own = m.senderId === state.me.id;
-  const chat = state.chats.get(m.chatId);
-  const admin = chat?.type === 'group' && ['owner', 'admin'].includes(myRole(m.chatId));
-  $('#message-preview').textContent = m.text ?? m.attachments.map((a) => a.filename).join(', ');
-  $('#delete-all-btn').hidden = !(own || admin) || m.type === 'system';
-  $('#forward-msg-btn').hidden = m.type === 'system';
-  open('#message-dialog');
-}
-
-function openForward() {
-  const m = selected;
-  $('#message-dialog').close();
-  reconcile($('#forward-list'), chatList(), {
-    key: (c) => c.id,
-    signature: (c) => chatTitle(c),
-    render: (c) =>
+export function openMute(chat) {
+  chatToMute = chat;
+  $('#mute-choices').replaceChildren(
+    ...MUTE_CHOICES.map((choice) =>
       h(
-        'li',
-        {},
-        h(
-          'button',
-          {
-            type: 'button',
-            class: 'pick',
-            onclick: async () => {
-              $('#forward-dialog').close();
-              await forward(m.chatId, m.seq, c.id);
-            },
+        'button',
+        {
+          type: 'button',
+          onclick: () => {
+            $('#mute-dialog').close();
+            mute(chatToMute.id, choice.ms);
           },
-          chatTitle(c),
-        ),
+        },
+        choice.label,
       ),
-  });
-  open('#forward-dialog');
+    ),
+  );
+  openDialog('#mute-dialog');
 }
 
 // --- delete chat ----------------------------------------------------------------------------
@@ -145,13 +126,13 @@ let chatToDelete = null;
 export function confirmDeleteChat(chat) {
   chatToDelete = chat;
   $('#confirm-text').textContent = `“${chatTitle(chat)}” and its messages disappear from your list. The other members keep everything.`;
-  open('#confirm-dialog');
+  openDialog('#confirm-dialog');
 }
 
 export function openNewDirect() {
   $('#direct-search').value = '';
   renderResults([]);
-  open('#direct-dialog');
+  openDialog('#direct-dialog');
 }
 
 export function initDialogs() {
@@ -159,7 +140,7 @@ export function initDialogs() {
     button.addEventListener('click', () => button.closest('dialog').close());
   }
   $('#new-direct-btn').addEventListener('click', openNewDirect);
-  $('#new-group-btn').addEventListener('click', () => open('#group-dialog'));
+  $('#new-group-btn').addEventListener('click', () => openDialog('#group-dialog'));
   $('#direct-search').addEventListener('input', () => {
     clearTimeout(searchTimer);
     searchTimer = setTimeout(search, 200);
@@ -173,15 +154,6 @@ export function initDialogs() {
     pick?.click();
   });
   $('#group-form').addEventListener('submit', submitGroup);
-  $('#forward-msg-btn').addEventListener('click', openForward);
-  $('#delete-me-btn').addEventListener('click', () => {
-    $('#message-dialog').close();
-    deleteMessage(selected.chatId, selected.seq, 'me');
-  });
-  $('#delete-all-btn').addEventListener('click', () => {
-    $('#message-dialog').close();
-    deleteMessage(selected.chatId, selected.seq, 'everyone');
-  });
   $('#confirm-ok').addEventListener('click', () => {
     $('#confirm-dialog').close();
     if (chatToDelete) deleteChat(chatToDelete.id);

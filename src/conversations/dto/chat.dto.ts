@@ -16,7 +16,7 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
-import { CodePointLength, ToNumber } from '../../common/validators';
+import { CodePointLength, PageLimit } from '../../common/validators';
 import { MessageDto } from './message.dto';
 import { UserPublicDto } from '../../users/dto/user.dto';
 
@@ -68,12 +68,7 @@ export class CursorDto {
 }
 
 export class ChatListQuery {
-  @ApiPropertyOptional({ type: 'integer', default: 50, minimum: 1, maximum: 100 })
-  @IsOptional()
-  @ToNumber()
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @PageLimit(50, 100)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })

@@ -1,6 +1,5 @@
 import { ToNumber } from '../../common/validators';
 import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import type { Command } from '../command-parser';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, Min } from 'class-validator';
 import { ChatIdDto } from '../../common/dto/chat-id.dto';
 import { UserPublicDto } from '../../users/dto/user.dto';
@@ -148,6 +147,10 @@ export class ReceiptsDto {
   @ApiProperty({ type: [UserPublicDto] }) readBy: UserPublicDto[];
 }
 
+/** The slash commands (the parser in ../command-parser.ts knows their syntax). */
+export const COMMAND_NAMES = ['help', 'who', 'title', 'invite', 'kick', 'leave', 'pin', 'unpin'] as const;
+export type CommandName = (typeof COMMAND_NAMES)[number];
+
 export class CommandHelpEntryDto {
   @ApiProperty({ example: 'who' }) command: string;
   @ApiProperty({ example: '/who' }) usage: string;
@@ -200,7 +203,7 @@ export type CommandResult = HelpResultDto | WhoResultDto | TitleResultDto | Invi
 
 export class CommandAnswerDto {
   @ApiProperty({ enum: ['command'] }) type: 'command';
-  @ApiProperty({ enum: ['help', 'who', 'title', 'invite', 'kick', 'leave', 'pin', 'unpin'] }) command: Command['name'];
+  @ApiProperty({ enum: COMMAND_NAMES }) command: CommandName;
   @ApiProperty({
     description:
       'what the command answered: one shape per command (help: commands, who: members, title: title, invite: userIds, kick: userId, leave: left, pin/unpin: pinned)',

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { AttachmentDto } from '../../attachments/dto/attachment.dto';
+import { ReactionDto } from './reaction.dto';
 
 export class ForwardedFromDto {
   @ApiProperty({ format: 'uuid' }) chatId: string;
@@ -52,4 +53,6 @@ export class MessageDto {
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) clientId: string | null;
   @ApiProperty({ enum: ['sent', 'delivered', 'read'], nullable: true, type: String, description: 'on the caller’s own messages only' })
   status: MessageStatus | null;
+  @ApiProperty({ type: [ReactionDto], description: 'in the order each emoji was first put on it; none on a tombstone' })
+  reactions: ReactionDto[];
 }

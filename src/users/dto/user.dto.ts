@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { CodePointLength, ToNumber } from '../../common/validators';
+import { IsOptional, IsString, Matches } from 'class-validator';
+import { CodePointLength, PageLimit } from '../../common/validators';
 
 export class UserDto {
   @ApiProperty({ format: 'uuid' }) id: string;
@@ -39,12 +39,7 @@ export class SearchUsersQuery {
   @Matches(/^[A-Za-z0-9_.]{1,32}$/, { message: 'q must be 1–32 of A-Z a-z 0-9 _ .' })
   q: string;
 
-  @ApiProperty({ type: 'integer', required: false, default: 20, minimum: 1, maximum: 100 })
-  @IsOptional()
-  @ToNumber()
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @PageLimit(20, 100)
   limit?: number;
 }
 
