@@ -86,6 +86,8 @@ describe('the validator (test/support/asyncapi.ts)', () => {
     text: 'hi',
     attachments: [],
     forwardedFrom: null,
+    replyTo: null,
+    mentions: [],
     event: null,
     editedAt: null,
     deleted: false,

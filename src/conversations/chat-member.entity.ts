@@ -8,6 +8,7 @@ export type MemberRole = 'owner' | 'admin' | 'member';
 @Entity('chat_members')
 @Check('ck_chat_members_role', `"role" IN ('owner', 'admin', 'member')`)
 @Index('ix_chat_members_user_id', ['userId'])
+@Check('ck_chat_members_mute', `"muted" OR "muted_until" IS NULL`)
 export class ChatMember {
   @PrimaryColumn({ name: 'chat_id', type: 'uuid' })
   chatId: string;
@@ -45,4 +46,11 @@ export class ChatMember {
 
   @Column({ name: 'pinned_at', type: 'timestamptz', nullable: true })
   pinnedAt: Date | null;
+
+  /** Muted by this member: until `mutedUntil`, or until unmuted when that is null. Past `mutedUntil` it has ended by itself. */
+  @Column({ type: 'boolean', default: false })
+  muted: boolean;
+
+  @Column({ name: 'muted_until', type: 'timestamptz', nullable: true })
+  mutedUntil: Date | null;
 }

@@ -5,7 +5,16 @@ import { ApiErrors } from '../common/api-errors';
 import { AuthUser, CurrentUser } from '../common/current-user';
 import { uuidPipe } from '../common/uuid.pipe';
 import { ChatsService } from './chats.service';
-import { AddMembersDto, ChatDetailDto, ChatListDto, ChatListQuery, CreateChatDto, CursorDto, RenameChatDto } from './dto/chat.dto';
+import {
+  AddMembersDto,
+  ChatDetailDto,
+  ChatListDto,
+  ChatListQuery,
+  CreateChatDto,
+  CursorDto,
+  MuteChatDto,
+  RenameChatDto,
+} from './dto/chat.dto';
 
 @ApiTags('chats')
 @ApiBearerAuth()
@@ -82,6 +91,24 @@ export class ChatsController {
   @ApiErrors('VALIDATION_FAILED', 'CHAT_NOT_FOUND')
   async unpin(@CurrentUser() caller: AuthUser, @Param('id', uuidPipe) id: string) {
     await this.chats.setPinned(caller, id, false);
+  }
+
+  @Put(':id/mute')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Mute the chat for me on every device, until a time or until unmuted (no push notifications but mentions)' })
+  @ApiNoContentResponse()
+  @ApiErrors('VALIDATION_FAILED', 'CHAT_NOT_FOUND')
+  async mute(@CurrentUser() caller: AuthUser, @Param('id', uuidPipe) id: string, @Body() dto: MuteChatDto) {
+    await this.chats.mute(caller, id, dto);
+  }
+
+  @Delete(':id/mute')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Unmute the chat' })
+  @ApiNoContentResponse()
+  @ApiErrors('VALIDATION_FAILED', 'CHAT_NOT_FOUND')
+  async unmute(@CurrentUser() caller: AuthUser, @Param('id', uuidPipe) id: string) {
+    await this.chats.unmute(caller, id);
   }
 
   @Delete(':id')

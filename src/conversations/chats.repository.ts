@@ -6,6 +6,7 @@ import { ChatMember, MemberRole } from './chat-member.entity';
 import { Chat } from './chat.entity';
 import { visibleTo } from '../common/visibility';
 import { entityFromRow } from '../common/raw-rows';
+import { findMutedMembers, mutedNow } from './mute.query';
 
 /** One row of the chat list: the chat, the caller's membership and what the summary needs. */
 export interface ChatListRow {
@@ -13,6 +14,10 @@ export interface ChatListRow {
   member: ChatMember;
   lastMessage: Message | null;
   unreadCount: number;
+  /** The unread messages (as unreadCount counts them) that mention the member, not deleted for everyone. */
+  mentionCount: number;
+  /** The member has the chat muted now (an `until` passed has ended it). */
+  muted: boolean;
   peerId: string | null;
   /** Exact (microsecond) sort keys, for the cursor. */
   pinnedKey: string | null;
@@ -34,10 +39,22 @@ export interface ChatListCursor {
 const exactKey = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 /**
- * unreadCount saturates here: counting a million unread messages per chat on every list request would
- * cost a scan each; clients show "999+".
+ * unreadCount (and mentionCount) saturate here: counting a million unread messages per chat on every
+ * list request would cost a scan each; clients show "999+".
  */
 export const UNREAD_COUNT_CAP = 999;
+
+/**
+ * SQL: how many messages of the list row `p`'s chat are unread by its member (after the read cursor,
+ * from others, visible to them), and also match `where` on `u`; at most UNREAD_COUNT_CAP.
+ */
+function countUnread(where: string, options: { content?: boolean } = {}): string {
+  const viewer = { userId: 'p.user_id', clearedSeq: 'GREATEST(p.read_seq, p.cleared_seq)' };
+  return `(SELECT count(*)::int FROM (
+            SELECT 1 FROM messages u
+             WHERE u.chat_id = p.id AND u.sender_id <> p.user_id ${where} AND ${visibleTo('u', viewer, options)}
+             LIMIT ${UNREAD_COUNT_CAP}) unread)`;
+}
 
 @Injectable()
 export class ChatsRepository {
@@ -126,6 +143,25 @@ export class ChatsRepository {
     await manager.update(ChatMember, { chatId, userId }, { pinnedAt: pinned ? () => 'now()' : null });
   }
 
+  /** Mutes the chat for the member (until `until`, or until unmuted when null), or unmutes it (`mute` null); false when it was so already. */
+  async setMute(chatId: string, userId: string, mute: { until: Date | null } | null): Promise<boolean> {
+    const muted = mute !== null;
+    const until = mute?.until ?? null;
+    const result = await this.dataSource
+      .createQueryBuilder()
+      .update(ChatMember)
+      .set({ muted, mutedUntil: until })
+      .where('chat_id = :chatId AND user_id = :userId', { chatId, userId })
+      .andWhere('(muted, muted_until) IS DISTINCT FROM (CAST(:muted AS boolean), CAST(:until AS timestamptz))', { muted, until })
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Which of these users have the chat muted now. */
+  mutedFor(chatId: string, userIds: string[]): Promise<string[]> {
+    return findMutedMembers(this.dataSource.manager, chatId, userIds);
+  }
+
   /** "Delete the dialog for me": cut-off at the current last seq, out of the list, unpinned. */
   async clearForMember(chatId: string, userId: string): Promise<void> {
     await this.dataSource.query(
@@ -159,8 +195,8 @@ export class ChatsRepository {
 
   /**
    * One page of a user's chat list in one query: pinned first (newest pin first), then by last
-   * activity. The last visible message, unread count and direct peer come from LATERAL subqueries on
-   * the (chat_id, seq) index, so the cost is per page, never a query per chat.
+   * activity. The last visible message, unread and mention counts and direct peer come from
+   * subqueries on the (chat_id, seq) indexes, so the cost is per page, never a query per chat.
    */
   async findListPage(userId: string, limit: number, cursor: ChatListCursor | null): Promise<{ rows: ChatListRow[]; hasMore: boolean }> {
     const params: unknown[] = [userId];
@@ -194,16 +230,14 @@ export class ChatsRepository {
     const viewer = { userId: 'p.user_id', clearedSeq: 'p.cleared_seq' };
     const page: Array<Record<string, unknown>> = await this.dataSource.query(
       `SELECT p.*, lm.id AS lm_id, peer.user_id AS peer_id,
-              (SELECT count(*)::int FROM (
-                 SELECT 1 FROM messages u
-                  WHERE u.chat_id = p.id AND u.sender_id <> p.user_id
-                    AND ${visibleTo('u', { userId: 'p.user_id', clearedSeq: 'GREATEST(p.read_seq, p.cleared_seq)' })}
-                  LIMIT ${UNREAD_COUNT_CAP}) unread
-              ) AS unread_count
+              ${countUnread('')} AS unread_count,
+              -- "mentions <> '{}'" walks the partial index of messages that mention anyone.
+              ${countUnread(`AND u.mentions <> '{}' AND u.mentions @> ARRAY[p.user_id]`, { content: true })} AS mention_count
          FROM (
            SELECT c.id, c.type, c.title, c.last_seq, c.member_count, c.last_activity_at, c.created_at, c.created_by,
                   ${exactKey('c.last_activity_at')} AS activity_key, ${exactKey('cm.pinned_at')} AS pinned_key,
-                  cm.user_id, cm.role, cm.joined_at, cm.delivered_seq, cm.read_seq, cm.cleared_seq, cm.hidden, cm.pinned_at
+                  cm.user_id, cm.role, cm.joined_at, cm.delivered_seq, cm.read_seq, cm.cleared_seq, cm.hidden, cm.pinned_at,
+                  cm.muted, cm.muted_until, ${mutedNow('cm')} AS muted_now
              FROM chat_members cm
              JOIN chats c ON c.id = cm.chat_id
             WHERE ${where}
@@ -227,6 +261,8 @@ export class ChatsRepository {
       member: entityFromRow(this.dataSource, ChatMember, { ...r, chat_id: r.id }),
       lastMessage: r.lm_id ? (byId.get(r.lm_id as string) ?? null) : null,
       unreadCount: r.unread_count as number,
+      mentionCount: r.mention_count as number,
+      muted: r.muted_now as boolean,
       peerId: r.peer_id as string | null,
       pinnedKey: r.pinned_key as string | null,
       activityKey: r.activity_key as string,

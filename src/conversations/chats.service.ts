@@ -13,7 +13,16 @@ import { SystemMessagesService } from './system-messages.service';
 import { UsersService } from '../users/users.service';
 import { ChatMember } from './chat-member.entity';
 import { ChatListCursor, ChatListRow, ChatsRepository } from './chats.repository';
-import { AddMembersDto, ChatDetailDto, ChatListDto, ChatListQuery, ChatSummaryDto, CreateChatDto, RenameChatDto } from './dto/chat.dto';
+import {
+  AddMembersDto,
+  ChatDetailDto,
+  ChatListDto,
+  ChatListQuery,
+  ChatSummaryDto,
+  CreateChatDto,
+  MuteChatDto,
+  RenameChatDto,
+} from './dto/chat.dto';
 
 /** What a caller may do in a chat: anything a member may, or also manage a group (owner, admin). */
 export type ChatRight = 'member' | 'manage';
@@ -190,7 +199,7 @@ export class ChatsService {
     const [peers, presented] = await Promise.all([this.users.publicProfiles(peerIds), this.views.presentEach(shown)]);
     const peerById = new Map(peers.map((p) => [p.id, p]));
     const messageFor = new Map(presented.map((m, i) => [`${m.id}|${shown[i].viewerId}`, m]));
-    return rows.map(({ chat, member, lastMessage, unreadCount, peerId }) => ({
+    return rows.map(({ chat, member, lastMessage, unreadCount, mentionCount, muted, peerId }) => ({
       id: chat.id,
       type: chat.type,
       title: chat.title,
@@ -202,6 +211,9 @@ export class ChatsService {
       lastSeq: chat.lastSeq,
       readSeq: member.readSeq,
       unreadCount,
+      mentionCount,
+      muted,
+      mutedUntil: muted ? (member.mutedUntil?.toISOString() ?? null) : null,
       lastActivityAt: chat.lastActivityAt.toISOString(),
       createdAt: chat.createdAt.toISOString(),
     }));
@@ -305,6 +317,32 @@ export class ChatsService {
       return true;
     });
     if (changed) this.publishChatUpdated(chatId, [caller.userId], caller.socketId);
+  }
+
+  /**
+   * Mutes the chat for the caller on every device, until `until` (a time in the future) or until
+   * unmuted. Nothing runs when it ends: every read compares `until` with the clock.
+   */
+  async mute(caller: AuthUser, chatId: string, dto: MuteChatDto): Promise<void> {
+    const until = dto.until == null ? null : new Date(dto.until);
+    if (until && !(until.getTime() > Date.now())) {
+      throw AppException.validation('until must be in the future', [{ field: 'until', message: 'must be a time in the future' }]);
+    }
+    await this.setMute(caller, chatId, { until });
+  }
+
+  async unmute(caller: AuthUser, chatId: string): Promise<void> {
+    await this.setMute(caller, chatId, null);
+  }
+
+  /** Which of these users have the chat muted now (push notifications skip them unless mentioned). */
+  mutedFor(chatId: string, userIds: string[]): Promise<string[]> {
+    return this.chats.mutedFor(chatId, userIds);
+  }
+
+  private async setMute(caller: AuthUser, chatId: string, mute: { until: Date | null } | null): Promise<void> {
+    await this.requireAccess(caller, chatId);
+    if (await this.chats.setMute(chatId, caller.userId, mute)) this.publishChatUpdated(chatId, [caller.userId], caller.socketId);
   }
 
   async deleteForMe(caller: AuthUser, chatId: string): Promise<void> {

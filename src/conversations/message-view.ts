@@ -1,5 +1,5 @@
 import { AttachmentDto } from '../attachments/dto/attachment.dto';
-import { MessageDto, MessageStatus } from './dto/message.dto';
+import { MessageDto, MessageStatus, ReplyToDto } from './dto/message.dto';
 import { ReactionDto } from './dto/reaction.dto';
 import { Message } from './message.entity';
 
@@ -9,18 +9,44 @@ export interface OthersCursors {
   readSeq: number;
 }
 
+/** What a reply shows of the message it answers: that message as it is now. */
+export type ReplyTarget = Pick<Message, 'seq' | 'senderId' | 'text' | 'deletedAt'>;
+
+/** `replyTo.text` is the start of the original's text, this many code points. */
+export const REPLY_TEXT_MAX = 200;
+
+function firstCodePoints(text: string, n: number): string {
+  let end = 0;
+  for (let taken = 0; taken < n && end < text.length; taken++) {
+    const unit = text.charCodeAt(end);
+    end += unit >= 0xd800 && unit <= 0xdbff && end + 1 < text.length ? 2 : 1;
+  }
+  return text.slice(0, end);
+}
+
+function toReplyToDto(target: ReplyTarget): ReplyToDto {
+  const deleted = target.deletedAt !== null;
+  return {
+    seq: target.seq,
+    senderId: target.senderId,
+    text: deleted || target.text === null ? null : firstCodePoints(target.text, REPLY_TEXT_MAX),
+    deleted,
+  };
+}
+
 export function messageStatus(seq: number, others: OthersCursors): MessageStatus {
   if (others.readSeq >= seq) return 'read';
   if (others.deliveredSeq >= seq) return 'delivered';
   return 'sent';
 }
 
-/** The contract's Message as `viewerId` sees it (a message just stored has no reactions yet). */
+/** The contract's Message as `viewerId` sees it; `replyTo`: the message it replies to, as it is now (a message just stored has no reactions yet). */
 export function toMessageDto(
   message: Message,
   attachments: AttachmentDto[],
   viewerId: string,
   others: OthersCursors,
+  replyTo: ReplyTarget | null,
   reactions: ReactionDto[] = [],
 ): MessageDto {
   const deleted = message.deletedAt !== null;
@@ -36,6 +62,8 @@ export function toMessageDto(
       message.forwardedFromChatId !== null
         ? { chatId: message.forwardedFromChatId, seq: message.forwardedFromSeq!, senderId: message.forwardedFromSenderId! }
         : null,
+    replyTo: replyTo && toReplyToDto(replyTo),
+    mentions: deleted ? [] : message.mentions,
     event: message.event,
     editedAt: message.editedAt?.toISOString() ?? null,
     deleted,

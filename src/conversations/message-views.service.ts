@@ -17,17 +17,22 @@ export class MessageViewsService {
     return this.presentEach(messages.map((message) => ({ message, viewerId })));
   }
 
-  /** Each message as its own viewer sees it (a chat's last message for each member), in the same three queries. */
+  /**
+   * Each message as its own viewer sees it (a chat's last message for each member), in the same three
+   * queries, and a fourth when some of them are replies.
+   */
   async presentEach(items: Array<{ message: Message; viewerId: string }>): Promise<MessageDto[]> {
     if (!items.length) return [];
     const own = items.filter(({ message, viewerId }) => message.senderId === viewerId);
-    const [attachments, cursors, reactions] = await Promise.all([
+    const replies = items.flatMap(({ message: m }) => (m.replyToSeq === null ? [] : [{ chatId: m.chatId, seq: m.replyToSeq }]));
+    const [attachments, cursors, reactions, replyTargets] = await Promise.all([
       this.messages.findAttachments([...new Set(items.map(({ message }) => message.id))]),
       this.messages.othersCursors(own.map(({ message, viewerId }) => ({ chatId: message.chatId, viewerId }))),
       this.reactions.summariesFor(
         items.map(({ message }) => message.id),
         items.map(({ viewerId }) => viewerId),
       ),
+      this.messages.findReplyTargets(replies),
     ]);
     return items.map(({ message, viewerId }, i) =>
       toMessageDto(
@@ -35,6 +40,7 @@ export class MessageViewsService {
         attachments.get(message.id) ?? [],
         viewerId,
         cursors.get(`${message.chatId}|${viewerId}`) ?? { deliveredSeq: message.seq, readSeq: message.seq },
+        message.replyToSeq === null ? null : (replyTargets.get(`${message.chatId}|${message.replyToSeq}`) ?? null),
         reactions[i],
       ),
     );

@@ -15,6 +15,9 @@ export interface SystemEvent {
 @Check('ck_messages_seq', `"seq" > 0`)
 @Index('uq_messages_chat_seq', ['chatId', 'seq'], { unique: true })
 @Index('uq_messages_client_id', ['chatId', 'senderId', 'clientId'], { unique: true, where: '"client_id" IS NOT NULL' })
+@Check('ck_messages_reply_to_seq', `"reply_to_seq" IS NULL OR "reply_to_seq" < "seq"`)
+// Only messages that mention someone: mentionCount walks a chat's unread ones, not every unread message.
+@Index('ix_messages_mentioned', ['chatId', 'seq'], { where: `"mentions" <> '{}'` })
 export class Message {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -52,6 +55,14 @@ export class Message {
 
   @Column({ name: 'forwarded_from_sender_id', type: 'uuid', nullable: true })
   forwardedFromSenderId: string | null;
+
+  /** The message of the same chat this one replies to. */
+  @Column({ name: 'reply_to_seq', type: 'integer', nullable: true })
+  replyToSeq: number | null;
+
+  /** Ids of the members named as @username, in order of first appearance (parsed on send and edit). */
+  @Column({ type: 'uuid', array: true, default: () => "'{}'" })
+  mentions: string[];
 
   @Column({ name: 'edited_at', type: 'timestamptz', nullable: true })
   editedAt: Date | null;

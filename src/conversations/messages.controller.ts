@@ -22,6 +22,7 @@ import {
   ForwardDto,
   HistoryPageDto,
   HistoryQuery,
+  MessageEditListDto,
   MessageListDto,
   ReceiptsDto,
   SendMessageDto,
@@ -64,6 +65,8 @@ export class MessagesController {
     'UNKNOWN_COMMAND',
     'FORBIDDEN',
     'CHAT_NOT_FOUND',
+    'MESSAGE_NOT_FOUND',
+    'MESSAGE_NOT_REPLIABLE',
     'ATTACHMENT_NOT_FOUND',
     'USER_NOT_FOUND',
     'MEMBER_NOT_FOUND',
@@ -105,6 +108,14 @@ export class MessagesController {
     @Body() dto: EditMessageDto,
   ) {
     return this.messages.edit(caller, chatId, validSeq(seq), dto);
+  }
+
+  @Get(':seq/edits')
+  @ApiOperation({ summary: 'The earlier texts of a message, oldest first, each with the time an edit replaced it' })
+  @ApiOkResponse({ type: MessageEditListDto })
+  @ApiErrors('VALIDATION_FAILED', 'CHAT_NOT_FOUND', 'MESSAGE_NOT_FOUND')
+  edits(@CurrentUser() caller: AuthUser, @Param('id', uuidPipe) chatId: string, @Param('seq', seqPipe) seq: number) {
+    return this.messages.edits(caller, chatId, validSeq(seq));
   }
 
   @Delete(':seq')

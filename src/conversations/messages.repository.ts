@@ -1,27 +1,36 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Attachment, toAttachmentDto } from '../attachments/attachment.entity';
 import { AttachmentDto } from '../attachments/dto/attachment.dto';
 import { MessageAttachment } from './message-attachment.entity';
+import { MessageEdit } from './message-edit.entity';
 import { MessageHide } from './message-hide.entity';
 import { Message, SystemEvent } from './message.entity';
 import { entityFromRow } from '../common/raw-rows';
+import { visibleTo } from '../common/visibility';
 import { HistoryPageQuery, VISIBLE, historyPageQueryBuilder } from './history-page.query';
-import { OthersCursors } from './message-view';
+import { OthersCursors, ReplyTarget } from './message-view';
 
 export type { HistoryPageQuery } from './history-page.query';
 
 export type NewMessage = Pick<Message, 'chatId' | 'senderId' | 'type' | 'text'> &
-  Partial<Pick<Message, 'event' | 'clientId' | 'forwardedFromChatId' | 'forwardedFromSeq' | 'forwardedFromSenderId'>> & {
+  Partial<Pick<Message, 'event' | 'clientId' | 'forwardedFromChatId' | 'forwardedFromSeq' | 'forwardedFromSenderId' | 'replyToSeq'>> & {
     /** Refuse the whole statement unless the sender is a member (sends and forwards; not system messages). */
     checkSender?: boolean;
+    /**
+     * The users the text names, in order: those who are members of the chat when it is stored become
+     * its `mentions`.
+     */
+    mentionIds?: string[];
   };
 
 export interface StoredMessage {
   message: Message;
   /** The chat's member ids at the commit: who the message is announced to. */
   memberIds: string[];
+  /** The message it replies to, as stored at the commit. */
+  replyTo: ReplyTarget | null;
 }
 
 /** A checked sender is not a member of the chat (any more): nothing of the statement was stored. */
@@ -30,6 +39,34 @@ export class SenderNotMember extends Error {
     super('the sender is not a member of the chat');
   }
 }
+
+/**
+ * A reply's `replyToSeq` is no message its sender can see in that chat (`missing`), or one that takes
+ * no replies (`unrepliable`: a system message or a tombstone): nothing of the statement was stored.
+ */
+export class ReplyRefused extends Error {
+  constructor(readonly reason: 'missing' | 'unrepliable') {
+    super(`the message replied to is ${reason}`);
+  }
+}
+
+/** SQLSTATEs app_raise aborts the send statement with. */
+const NOT_A_MEMBER = 'P0404';
+const REPLY_MISSING = 'P0414';
+const REPLY_UNREPLIABLE = 'P0422';
+
+/**
+ * SQL: the users of `ids` (a uuid[] expression) who are members of the chat `chatId` now, in the
+ * order of `ids`: what a text's mentions are.
+ */
+const memberMentions = (chatId: string, ids: string) =>
+  `(SELECT coalesce(array_agg(x.id ORDER BY x.pos), '{}') FROM unnest(${ids}) WITH ORDINALITY AS x(id, pos)
+     WHERE EXISTS (SELECT 1 FROM chat_members mm WHERE mm.chat_id = ${chatId} AND mm.user_id = x.id))`;
+
+const replyTarget = ({ seq, senderId, text, deletedAt }: Message): ReplyTarget => ({ seq, senderId, text, deletedAt });
+
+/** A uuid[] literal, for a per-row array inside the batch's unnest (which takes no arrays of arrays). */
+const uuidArrayLiteral = (ids: string[] | undefined) => (ids?.length ? `{${ids.join(',')}}` : null);
 
 @Injectable()
 export class MessagesRepository {
@@ -51,23 +88,51 @@ export class MessagesRepository {
    * messages get consecutive seqs in the order given, with a time read after the lock that never
    * goes back (so `createdAt` follows `seq`); members who deleted the dialog get it back; and the
    * sender of every item with `checkSender` must be a member, checked under those locks with a row
-   * lock on the membership, so a removal committed meanwhile is seen.
+   * lock on the membership, so a removal committed meanwhile is seen. A reply (a checked sender's)
+   * must answer a text message of the same chat, not deleted for everyone, that its sender can see;
+   * a text's mentions are the named users who are members now.
    *
    * All or nothing: returns null, storing nothing, when a chat does not exist; throws
-   * SenderNotMember (app_raise aborts the statement whole) when a checked sender is not a member;
-   * a clientId used before fails on `uq_messages_client_id`. Else the messages in the order given,
-   * each with its chat's member ids.
+   * SenderNotMember or ReplyRefused (app_raise aborts the statement whole) when a checked sender is
+   * not a member or a reply has no message to answer; a clientId used before fails on
+   * `uq_messages_client_id`. Else the messages in the order given, each with its chat's member ids
+   * and the message it replies to.
    */
   async allocateAndInsert(items: NewMessage[], manager: EntityManager = this.dataSource.manager): Promise<StoredMessage[] | null> {
     if (!items.length) return [];
     const column = <K extends keyof NewMessage>(key: K) => items.map((m) => m[key] ?? null);
+    // The reply check and the mentions cost planning and joins: a statement with neither (the plain
+    // text send, a system message) leaves them out and stays the statement it was before them.
+    const replying = items.some((m) => m.replyToSeq != null);
+    const mentioning = items.some((m) => m.mentionIds?.length);
+    const replies = {
+      cte: `, replies AS (
+           SELECT n.ord, t.seq, t.sender_id, t.type, t.text, t.deleted_at
+             FROM numbered n
+             JOIN senders s ON s.chat_id = n.chat_id AND s.user_id = n.sender_id
+             JOIN messages t ON t.chat_id = n.chat_id AND t.seq = n.reply_to_seq
+            WHERE ${visibleTo('t', { userId: 'n.sender_id', clearedSeq: 's.cleared_seq' })}
+         )`,
+      join: 'LEFT JOIN replies r ON r.ord = n.ord',
+      checks: `WHEN n.reply_to_seq IS NULL THEN true
+                    WHEN r.ord IS NULL THEN app_raise('${REPLY_MISSING}', 'no such message to reply to')
+                    WHEN r.type <> 'text' OR r.deleted_at IS NOT NULL THEN app_raise('${REPLY_UNREPLIABLE}', 'this message takes no replies')`,
+      columns: ', r.seq AS reply_seq, r.sender_id AS reply_sender_id, r.text AS reply_text, r.deleted_at AS reply_deleted_at',
+      finalJoins: `LEFT JOIN numbered n ON n.chat_id = ins.chat_id AND n.seq = ins.seq
+           LEFT JOIN replies r ON r.ord = n.ord`,
+    };
+    const when = (fragment: string) => (replying ? fragment : '');
+    const mentions = mentioning
+      ? `CASE WHEN n.mention_ids IS NULL THEN '{}' ELSE ${memberMentions('n.chat_id', 'n.mention_ids::uuid[]')} END`
+      : `'{}'`;
     let rows: Array<Record<string, unknown>>;
     try {
       rows = await manager.query(
         `WITH input AS (
            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::text[], $5::jsonb[], $6::uuid[],
-                                $7::uuid[], $8::int[], $9::uuid[], $10::bool[])
-                  WITH ORDINALITY AS t(chat_id, sender_id, type, text, event, client_id, ff_chat, ff_seq, ff_sender, check_sender, ord)
+                                $7::uuid[], $8::int[], $9::uuid[], $10::bool[], $11::int[], $12::text[])
+                  WITH ORDINALITY AS t(chat_id, sender_id, type, text, event, client_id, ff_chat, ff_seq, ff_sender, check_sender,
+                                       reply_to_seq, mention_ids, ord)
          ), counts AS (
            SELECT chat_id, count(*)::int AS n FROM input GROUP BY chat_id
          ), locked AS (
@@ -83,23 +148,30 @@ export class MessagesRepository {
            SELECT i.*, c.seq_base + row_number() OVER (PARTITION BY i.chat_id ORDER BY i.ord) AS seq, c.last_activity_at
              FROM input i JOIN c ON c.id = i.chat_id
          ), senders AS (
-           SELECT cm.chat_id, cm.user_id FROM chat_members cm
+           SELECT cm.chat_id, cm.user_id, cm.cleared_seq FROM chat_members cm
             WHERE (cm.chat_id, cm.user_id) IN (SELECT chat_id, sender_id FROM numbered WHERE check_sender)
             FOR KEY SHARE OF cm
-         ), unhide AS (
+         )${when(replies.cte)}, unhide AS (
            UPDATE chat_members SET hidden = false WHERE chat_id IN (SELECT id FROM c) AND hidden
          ), ins AS (
            INSERT INTO messages (chat_id, seq, sender_id, type, text, event, client_id,
-                                 forwarded_from_chat_id, forwarded_from_seq, forwarded_from_sender_id, created_at)
-           SELECT n.chat_id, n.seq, n.sender_id, n.type, n.text, n.event, n.client_id, n.ff_chat, n.ff_seq, n.ff_sender, n.last_activity_at
-             FROM numbered n
-            WHERE (SELECT count(DISTINCT (chat_id, sender_id)) FROM numbered WHERE check_sender) = (SELECT count(*) FROM senders)
-               OR app_raise('P0404', 'not a member')
+                                 forwarded_from_chat_id, forwarded_from_seq, forwarded_from_sender_id, reply_to_seq, mentions, created_at)
+           SELECT n.chat_id, n.seq, n.sender_id, n.type, n.text, n.event, n.client_id, n.ff_chat, n.ff_seq, n.ff_sender, n.reply_to_seq,
+                  ${mentions}, n.last_activity_at
+             FROM numbered n ${when(replies.join)}
+            -- CASE, not AND: its branches are tried in this order, so a non-member hears of its membership first.
+            WHERE CASE
+                    WHEN (SELECT count(DISTINCT (chat_id, sender_id)) FROM numbered WHERE check_sender) <> (SELECT count(*) FROM senders)
+                      THEN app_raise('${NOT_A_MEMBER}', 'not a member')
+                    ${when(replies.checks)}
+                    ELSE true
+                  END
            RETURNING *
          )
-         SELECT ins.*, m.member_ids
+         SELECT ins.*, m.member_ids${when(replies.columns)}
            FROM ins JOIN (SELECT chat_id, array_agg(user_id) AS member_ids FROM chat_members
                            WHERE chat_id IN (SELECT id FROM c) GROUP BY chat_id) m ON m.chat_id = ins.chat_id
+           ${when(replies.finalJoins)}
           ORDER BY ins.chat_id, ins.seq`,
         [
           column('chatId'),
@@ -112,10 +184,15 @@ export class MessagesRepository {
           column('forwardedFromSeq'),
           column('forwardedFromSenderId'),
           items.map((m) => m.checkSender ?? false),
+          column('replyToSeq'),
+          items.map((m) => uuidArrayLiteral(m.mentionIds)),
         ],
       );
     } catch (err) {
-      if ((err as { driverError?: { code?: string } }).driverError?.code === 'P0404') throw new SenderNotMember();
+      const code = (err as { driverError?: { code?: string } }).driverError?.code;
+      if (code === NOT_A_MEMBER) throw new SenderNotMember();
+      if (code === REPLY_MISSING) throw new ReplyRefused('missing');
+      if (code === REPLY_UNREPLIABLE) throw new ReplyRefused('unrepliable');
       throw err;
     }
     if (rows.length !== items.length) return null;
@@ -124,8 +201,12 @@ export class MessagesRepository {
     for (const r of rows) perChat.set(r.chat_id as string, [...(perChat.get(r.chat_id as string) ?? []), r]);
     return items.map((item) => {
       const r = perChat.get(item.chatId)!.shift()!;
-      return { message: this.fromRow(r), memberIds: r.member_ids as string[] };
+      return { message: this.fromRow(r), memberIds: r.member_ids as string[], replyTo: r.reply_seq == null ? null : this.replyFromRow(r) };
     });
+  }
+
+  private replyFromRow(r: Record<string, unknown>): ReplyTarget {
+    return replyTarget(entityFromRow(this.dataSource, Message, r, 'reply_'));
   }
 
   private fromRow(r: Record<string, unknown>): Message {
@@ -239,10 +320,54 @@ export class MessagesRepository {
     await this.dataSource.getRepository(Message).update({ id }, { deletedAt: () => 'now()' });
   }
 
-  /** Sets the text unless the message was deleted for everyone meanwhile; false then. */
-  async updateText(id: string, text: string): Promise<boolean> {
-    const result = await this.dataSource.getRepository(Message).update({ id, deletedAt: IsNull() }, { text, editedAt: () => 'now()' });
-    return (result.affected ?? 0) > 0;
+  /**
+   * Replaces the text unless the message was deleted for everyone meanwhile (null then), in one
+   * statement: the replaced text goes to the edit history with the new `edited_at`, and the mentions
+   * are those of `mentionIds` who are members now. The row lock orders concurrent edits.
+   */
+  async editText(id: string, text: string, mentionIds: string[]): Promise<Message | null> {
+    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
+      `WITH old AS (
+         SELECT id, text FROM messages WHERE id = $1 AND deleted_at IS NULL FOR UPDATE
+       ), upd AS (
+         UPDATE messages m
+            SET text = $2, mentions = ${memberMentions('m.chat_id', '$3::uuid[]')}, edited_at = clock_timestamp()
+           FROM old WHERE m.id = old.id
+          RETURNING m.*, old.text AS replaced_text
+       ), kept AS (
+         INSERT INTO message_edits (message_id, text, edited_at) SELECT id, replaced_text, edited_at FROM upd
+       )
+       SELECT * FROM upd`,
+      [id, text, mentionIds],
+    );
+    return rows[0] ? this.fromRow(rows[0]) : null;
+  }
+
+  /** The texts edits replaced, oldest first; none once the message is deleted for everyone (the rows stay). */
+  findEdits(messageId: string): Promise<MessageEdit[]> {
+    return this.dataSource
+      .getRepository(MessageEdit)
+      .createQueryBuilder('e')
+      .innerJoin(Message, 'm', 'm.id = e.message_id AND m.deleted_at IS NULL')
+      .where('e.message_id = :messageId', { messageId })
+      .orderBy('e.id', 'ASC')
+      .getMany();
+  }
+
+  /** The messages replied to, keyed `chatId|seq`, as they are now (edited text, tombstones). */
+  async findReplyTargets(keys: Array<{ chatId: string; seq: number }>): Promise<Map<string, ReplyTarget>> {
+    const result = new Map<string, ReplyTarget>();
+    if (!keys.length) return result;
+    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
+      `SELECT t.chat_id, t.seq, t.sender_id, t.text, t.deleted_at FROM messages t
+        WHERE (t.chat_id, t.seq) IN (SELECT * FROM unnest($1::uuid[], $2::int[]))`,
+      [keys.map((k) => k.chatId), keys.map((k) => k.seq)],
+    );
+    for (const r of rows) {
+      const target = this.fromRow(r);
+      result.set(`${target.chatId}|${target.seq}`, replyTarget(target));
+    }
+    return result;
   }
 
   findById(id: string): Promise<Message | null> {

@@ -12,6 +12,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { UsersService } from '../users/users.service';
 import { CommandsService } from './commands.service';
 import { parseText } from './command-parser';
+import { mentionCandidates, mentionedUserIds } from './mentions';
 import { MessageDto } from './dto/message.dto';
 import {
   CommandAnswerDto,
@@ -19,6 +20,7 @@ import {
   ForwardDto,
   HistoryPageDto,
   HistoryQuery,
+  MessageEditListDto,
   ReceiptsDto,
   SendMessageDto,
 } from './dto/message-requests.dto';
@@ -29,11 +31,17 @@ import { AttachmentDto } from '../attachments/dto/attachment.dto';
 import { AttachmentsService } from '../attachments/attachments.service';
 import { AttachmentDeletedEvent } from '../attachments/attachment.events';
 import { OnAppEvent } from '../common/event-bus';
-import { MessagesRepository, NewMessage, SenderNotMember } from './messages.repository';
+import { MessagesRepository, NewMessage, ReplyRefused, SenderNotMember } from './messages.repository';
+import { ReplyTarget } from './message-view';
 import { SendCoalescer } from './send-coalescer';
 import { MessagePublisher } from './message-publisher';
 
 export const messageNotFound = () => new AppException('MESSAGE_NOT_FOUND', 'message not found');
+
+const replyRefused = (err: ReplyRefused) =>
+  err.reason === 'missing'
+    ? messageNotFound()
+    : new AppException('MESSAGE_NOT_REPLIABLE', 'system messages and messages deleted for everyone cannot be replied to');
 
 export type SendResult = { kind: 'message'; created: boolean; message: MessageDto } | { kind: 'command'; answer: CommandAnswerDto };
 
@@ -65,7 +73,8 @@ export class MessagesService {
   /**
    * Sends a message (or runs a command). The answer exists only after the commit. The plain send is
    * the hot path: one statement (one round trip) stores it, and the reply is shaped from what that
-   * statement returned, without further reads.
+   * statement returned, without further reads. A reply is checked inside that statement; only a text
+   * with @names costs one more read before it (which names are users). A command ignores `replyToSeq`.
    */
   async send(caller: AuthUser, chatId: string, dto: SendMessageDto): Promise<SendResult> {
     this.sendRate.consume(caller.userId);
@@ -86,42 +95,64 @@ export class MessagesService {
       throw new AppException('TOO_MANY_ATTACHMENTS', `at most ${this.config.messageMaxAttachments} attachments per message`);
     }
 
-    let stored: { message: Message; attachments: AttachmentDto[]; memberIds: string[] };
+    const replyToSeq = dto.replyToSeq ?? undefined;
+    const [mentionIds] = await this.mentionedUsers([text]);
+
+    let stored: { message: Message; attachments: AttachmentDto[]; memberIds: string[]; replyTo: ReplyTarget | null };
     try {
       if (!attachmentIds.length) {
         // Text only: one statement is the whole write, shared with concurrent sends when there are any.
         // The membership is checked inside it, under the chat's lock: a member removed meanwhile does
         // not get a message in, and a non-member uses up no seq.
-        const one = await this.coalescer.store({ chatId, senderId: caller.userId, text: text!, clientId: dto.clientId });
+        const one = await this.coalescer.store({
+          chatId,
+          senderId: caller.userId,
+          text: text!,
+          clientId: dto.clientId,
+          replyToSeq,
+          mentionIds,
+        });
         if (!one) throw chatNotFound();
         stored = { ...one, attachments: [] };
       } else {
         // With files: the message and the claim of its files form one transaction.
         stored = await this.messages.transaction(async (manager) => {
           const inserted = await this.messages.allocateAndInsert(
-            [{ chatId, senderId: caller.userId, type: 'text', text: text || null, clientId: dto.clientId, checkSender: true }],
+            [
+              {
+                chatId,
+                senderId: caller.userId,
+                type: 'text',
+                text: text || null,
+                clientId: dto.clientId,
+                checkSender: true,
+                replyToSeq,
+                mentionIds,
+              },
+            ],
             manager,
           );
           if (!inserted) throw chatNotFound();
-          const [{ message, memberIds }] = inserted;
+          const [{ message, memberIds, replyTo }] = inserted;
           const attachments = await this.attachments.claimUploads(manager, caller.userId, attachmentIds);
           if (!attachments) throw new AppException('ATTACHMENT_NOT_FOUND', 'an attachment is unknown, not yours or already used');
           await this.messages.linkAttachments(manager, message.id, attachmentIds);
-          return { message, attachments, memberIds };
+          return { message, attachments, memberIds, replyTo };
         });
       }
     } catch (err) {
       if (err instanceof SenderNotMember) throw chatNotFound();
-      // A retry (sequential or racing) with the same clientId: answer with the message first stored.
-      if (!isUniqueViolation(err, 'uq_messages_client_id')) throw err;
+      // A retry (sequential or racing) with the same clientId: answer with the message first stored,
+      // also when its reply would be refused now (its original deleted since: it was checked then).
+      if (!(err instanceof ReplyRefused) && !isUniqueViolation(err, 'uq_messages_client_id')) throw err;
       const first = await this.messages.findByClientId(chatId, caller.userId, dto.clientId);
-      if (!first) throw err;
+      if (!first) throw err instanceof ReplyRefused ? replyRefused(err) : err;
       return { kind: 'message', created: false, message: await this.views.presentOne(first, caller.userId) };
     }
-    const { message, attachments, memberIds } = stored;
+    const { message, attachments, memberIds, replyTo } = stored;
     // Nobody else can have read or received it yet: it is "sent" (or "read" when alone in the chat).
     const others = memberIds.length > 1 ? { deliveredSeq: 0, readSeq: 0 } : { deliveredSeq: message.seq, readSeq: message.seq };
-    const shaped = toMessageDto(message, attachments, caller.userId, others);
+    const shaped = toMessageDto(message, attachments, caller.userId, others, replyTo);
     this.events.emit('message.created', {
       message: shaped,
       recipientIds: memberIds,
@@ -163,10 +194,18 @@ export class MessagesService {
     if (message.deletedAt) throw deleted();
     const attachments = await this.messages.findAttachments([message.id]);
     this.checkText(dto.text, (attachments.get(message.id) ?? []).length > 0);
+    const [mentionIds] = await this.mentionedUsers([dto.text]);
+    const updated = await this.messages.editText(message.id, dto.text, mentionIds);
     // Deleted for everyone between the check and now: the tombstone stays as it is.
-    if (!(await this.messages.updateText(message.id, dto.text))) throw deleted();
-    const updated = (await this.messages.findById(message.id))!;
+    if (!updated) throw deleted();
     return this.publish('message.updated', updated, caller, me.chatId);
+  }
+
+  /** The texts a message's edits replaced, oldest first; none for a tombstone. */
+  async edits(caller: AuthUser, chatId: string, seq: number): Promise<MessageEditListDto> {
+    const { message } = await this.requireVisible(caller, chatId, seq);
+    const edits = await this.messages.findEdits(message.id);
+    return { items: edits.map((e) => ({ text: e.text, editedAt: e.editedAt.toISOString() })) };
   }
 
   async delete(caller: AuthUser, chatId: string, seq: number, scope: 'me' | 'everyone'): Promise<void> {
@@ -197,12 +236,15 @@ export class MessagesService {
     if (originals.some((m) => m.deletedAt !== null || m.type !== 'text')) {
       throw new AppException('MESSAGE_NOT_FORWARDABLE', 'deleted and system messages cannot be forwarded');
     }
-    const copies: NewMessage[] = originals.map((m) => ({
+    // A copy answers nothing (no replyTo); its @names mention the members of the chat it lands in.
+    const mentions = await this.mentionedUsers(originals.map((m) => m.text));
+    const copies: NewMessage[] = originals.map((m, i) => ({
       chatId,
       senderId: caller.userId,
       type: 'text',
       checkSender: true,
       text: m.text,
+      mentionIds: mentions[i],
       // A forward of a forward still points at the first origin.
       forwardedFromChatId: m.forwardedFromChatId ?? m.chatId,
       forwardedFromSeq: m.forwardedFromSeq ?? m.seq,
@@ -245,6 +287,18 @@ export class MessagesService {
     for (const own of bySender.values()) {
       await this.publisher.announce('message.updated', own, await this.chats.memberIds(own[0].chatId), originSocketId);
     }
+  }
+
+  /**
+   * For each text, the users its @names name, in order (which of them are members is checked where
+   * the message is stored): one lookup for all of them, none when no text has an @name.
+   */
+  private async mentionedUsers(texts: Array<string | null>): Promise<string[][]> {
+    const candidates = texts.map((text) => (text === null ? [] : mentionCandidates(text)));
+    const names = [...new Set(candidates.flat(2))];
+    if (!names.length) return candidates.map(() => []);
+    const idsByName = new Map((await this.users.findByUsernames(names)).map((u) => [u.usernameKey, u.id]));
+    return candidates.map((c) => mentionedUserIds(c, idsByName));
   }
 
   private checkText(text: string | null, hasAttachments: boolean): void {

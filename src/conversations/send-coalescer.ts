@@ -7,6 +7,8 @@ export interface TextSend {
   senderId: string;
   text: string;
   clientId: string;
+  replyToSeq?: number;
+  mentionIds?: string[];
 }
 
 /** Null when the chat does not exist or the sender is not a member: a 404 for the caller either way. */

@@ -3,9 +3,21 @@ import { MessageAttachment } from '../conversations/message-attachment.entity';
 import { Session } from '../auth/session.entity';
 import { ChatMember } from '../conversations/chat-member.entity';
 import { Chat } from '../conversations/chat.entity';
+import { MessageEdit } from '../conversations/message-edit.entity';
 import { MessageHide } from '../conversations/message-hide.entity';
 import { Message } from '../conversations/message.entity';
 import { MessageReaction } from '../conversations/reactions.entity';
 import { User } from '../users/user.entity';
 
-export const ENTITIES = [User, Session, Chat, ChatMember, Message, MessageHide, Attachment, MessageAttachment, MessageReaction];
+export const ENTITIES = [
+  User,
+  Session,
+  Chat,
+  ChatMember,
+  Message,
+  MessageHide,
+  MessageEdit,
+  Attachment,
+  MessageAttachment,
+  MessageReaction,
+];

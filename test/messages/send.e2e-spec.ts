@@ -31,6 +31,8 @@ describe('messages: sending', () => {
       text: 'hello',
       attachments: [],
       forwardedFrom: null,
+      replyTo: null,
+      mentions: [],
       event: null,
       editedAt: null,
       deleted: false,

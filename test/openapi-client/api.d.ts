@@ -284,6 +284,30 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/chats/{id}/mute': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Mute the chat for me on every device, until a time or until unmuted (no push notifications but mentions)
+     * @description Mute the chat for me on every device, until a time or until unmuted (no push notifications but mentions)
+     */
+    put: operations['ChatsController_mute'];
+    post?: never;
+    /**
+     * Unmute the chat
+     * @description Unmute the chat
+     */
+    delete: operations['ChatsController_unmute'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/chats/{id}/read': {
     parameters: {
       query?: never;
@@ -390,6 +414,26 @@ export interface paths {
      * @description Edit your own message
      */
     patch: operations['MessagesController_edit'];
+    trace?: never;
+  };
+  '/api/chats/{id}/messages/{seq}/edits': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The earlier texts of a message, oldest first, each with the time an edit replaced it
+     * @description The earlier texts of a message, oldest first, each with the time an edit replaced it
+     */
+    get: operations['MessagesController_edits'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
     trace?: never;
   };
   '/api/chats/{id}/messages/{seq}/receipts': {
@@ -589,6 +633,15 @@ export interface components {
       /** Format: uuid */
       senderId: string;
     };
+    ReplyToDto: {
+      seq: number;
+      /** Format: uuid */
+      senderId: string;
+      /** @description its text now (edits show), cut to the first 200 code points; null when it has no text or is deleted for everyone */
+      text: string | null;
+      /** @description deleted for everyone since */
+      deleted: boolean;
+    };
     SystemEventDto: {
       /** @enum {string} */
       kind: 'created' | 'member_added' | 'member_removed' | 'member_left' | 'renamed';
@@ -621,6 +674,10 @@ export interface components {
       text: string | null;
       attachments: components['schemas']['AttachmentDto'][];
       forwardedFrom: components['schemas']['ForwardedFromDto'] | null;
+      /** @description the message of the same chat this one replies to, as it is now */
+      replyTo: components['schemas']['ReplyToDto'] | null;
+      /** @description members named as @username in the text, in order of first appearance, each once; [] on a tombstone */
+      mentions: string[];
       /** @description set on system messages */
       event: components['schemas']['SystemEventDto'] | null;
       /** Format: date-time */
@@ -662,7 +719,17 @@ export interface components {
       lastMessage: components['schemas']['MessageDto'] | null;
       lastSeq: number;
       readSeq: number;
+      /** @description at most 999 */
       unreadCount: number;
+      /** @description the unread messages (as unreadCount counts them) that mention the caller; at most 999 */
+      mentionCount: number;
+      /** @description the caller has the chat muted now */
+      muted: boolean;
+      /**
+       * Format: date-time
+       * @description when the mute ends; null when not muted or muted until unmuted
+       */
+      mutedUntil: string | null;
       /** Format: date-time */
       lastActivityAt: string;
       /** Format: date-time */
@@ -683,7 +750,17 @@ export interface components {
       lastMessage: components['schemas']['MessageDto'] | null;
       lastSeq: number;
       readSeq: number;
+      /** @description at most 999 */
       unreadCount: number;
+      /** @description the unread messages (as unreadCount counts them) that mention the caller; at most 999 */
+      mentionCount: number;
+      /** @description the caller has the chat muted now */
+      muted: boolean;
+      /**
+       * Format: date-time
+       * @description when the mute ends; null when not muted or muted until unmuted
+       */
+      mutedUntil: string | null;
       /** Format: date-time */
       lastActivityAt: string;
       /** Format: date-time */
@@ -698,6 +775,13 @@ export interface components {
     };
     AddMembersDto: {
       userIds: string[];
+    };
+    MuteChatDto: {
+      /**
+       * Format: date-time
+       * @description when the mute ends: a time in the future, with Z or an offset; absent or null: until unmuted
+       */
+      until?: string | null;
     };
     CursorDto: {
       seq: number;
@@ -733,6 +817,8 @@ export interface components {
       text?: string;
       /** @description ids of the sender’s own unused uploads (at most MESSAGE_MAX_ATTACHMENTS) */
       attachmentIds?: string[];
+      /** @description the seq of a message of this chat to reply to: one the sender can see, not a system message nor a tombstone */
+      replyToSeq?: number;
     };
     ForwardDto: {
       /** Format: uuid */
@@ -744,6 +830,19 @@ export interface components {
     };
     EditMessageDto: {
       text: string;
+    };
+    MessageEditDto: {
+      /** @description the text this edit replaced (null: the message had attachments and no text) */
+      text: string | null;
+      /**
+       * Format: date-time
+       * @description when it was replaced
+       */
+      editedAt: string;
+    };
+    MessageEditListDto: {
+      /** @description oldest first; [] for a message never edited and for a tombstone */
+      items: components['schemas']['MessageEditDto'][];
     };
     ReceiptsDto: {
       deliveredTo: components['schemas']['UserPublicDto'][];
@@ -794,6 +893,7 @@ export interface components {
       | 'MESSAGE_NOT_FORWARDABLE'
       | 'MESSAGE_NOT_REACTABLE'
       | 'REACTION_LIMIT'
+      | 'MESSAGE_NOT_REPLIABLE'
       | 'RATE_LIMITED'
       | 'INTERNAL_ERROR'
       | 'UNAVAILABLE';
@@ -2625,6 +2725,212 @@ export interface operations {
       };
     };
   };
+  ChatsController_mute: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MuteChatDto'];
+      };
+    };
+    responses: {
+      204: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description VALIDATION_FAILED */
+      400: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 400;
+            /** @enum {unknown} */
+            code?: 'VALIDATION_FAILED';
+          };
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 401;
+            /** @enum {unknown} */
+            code?: 'UNAUTHORIZED';
+          };
+        };
+      };
+      /** @description CHAT_NOT_FOUND */
+      404: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 404;
+            /** @enum {unknown} */
+            code?: 'CHAT_NOT_FOUND';
+          };
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 413;
+            /** @enum {unknown} */
+            code?: 'PAYLOAD_TOO_LARGE';
+          };
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE */
+      415: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 415;
+            /** @enum {unknown} */
+            code?: 'UNSUPPORTED_MEDIA_TYPE';
+          };
+        };
+      };
+      /** @description UNAVAILABLE */
+      503: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 503;
+            /** @enum {unknown} */
+            code?: 'UNAVAILABLE';
+          };
+        };
+      };
+    };
+  };
+  ChatsController_unmute: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description VALIDATION_FAILED */
+      400: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 400;
+            /** @enum {unknown} */
+            code?: 'VALIDATION_FAILED';
+          };
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 401;
+            /** @enum {unknown} */
+            code?: 'UNAUTHORIZED';
+          };
+        };
+      };
+      /** @description CHAT_NOT_FOUND */
+      404: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 404;
+            /** @enum {unknown} */
+            code?: 'CHAT_NOT_FOUND';
+          };
+        };
+      };
+      /** @description UNAVAILABLE */
+      503: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 503;
+            /** @enum {unknown} */
+            code?: 'UNAVAILABLE';
+          };
+        };
+      };
+    };
+  };
   ChatsController_read: {
     parameters: {
       query?: never;
@@ -3044,7 +3350,7 @@ export interface operations {
           };
         };
       };
-      /** @description CHAT_NOT_FOUND, ATTACHMENT_NOT_FOUND, USER_NOT_FOUND, MEMBER_NOT_FOUND */
+      /** @description CHAT_NOT_FOUND, MESSAGE_NOT_FOUND, ATTACHMENT_NOT_FOUND, USER_NOT_FOUND, MEMBER_NOT_FOUND */
       404: {
         headers: {
           /** @description the request id (the one sent, or a new one), also in the logs */
@@ -3056,7 +3362,7 @@ export interface operations {
             /** @constant */
             statusCode?: 404;
             /** @enum {unknown} */
-            code?: 'ATTACHMENT_NOT_FOUND' | 'CHAT_NOT_FOUND' | 'MEMBER_NOT_FOUND' | 'USER_NOT_FOUND';
+            code?: 'ATTACHMENT_NOT_FOUND' | 'CHAT_NOT_FOUND' | 'MEMBER_NOT_FOUND' | 'MESSAGE_NOT_FOUND' | 'USER_NOT_FOUND';
           };
         };
       };
@@ -3092,7 +3398,7 @@ export interface operations {
           };
         };
       };
-      /** @description CHAT_MEMBER_LIMIT, PIN_LIMIT */
+      /** @description MESSAGE_NOT_REPLIABLE, CHAT_MEMBER_LIMIT, PIN_LIMIT */
       422: {
         headers: {
           /** @description the request id (the one sent, or a new one), also in the logs */
@@ -3104,7 +3410,7 @@ export interface operations {
             /** @constant */
             statusCode?: 422;
             /** @enum {unknown} */
-            code?: 'CHAT_MEMBER_LIMIT' | 'PIN_LIMIT';
+            code?: 'CHAT_MEMBER_LIMIT' | 'MESSAGE_NOT_REPLIABLE' | 'PIN_LIMIT';
           };
         };
       };
@@ -3540,6 +3846,94 @@ export interface operations {
             statusCode?: 422;
             /** @enum {unknown} */
             code?: 'MESSAGE_DELETED';
+          };
+        };
+      };
+      /** @description UNAVAILABLE */
+      503: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 503;
+            /** @enum {unknown} */
+            code?: 'UNAVAILABLE';
+          };
+        };
+      };
+    };
+  };
+  MessagesController_edits: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+        seq: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['MessageEditListDto'];
+        };
+      };
+      /** @description VALIDATION_FAILED */
+      400: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 400;
+            /** @enum {unknown} */
+            code?: 'VALIDATION_FAILED';
+          };
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 401;
+            /** @enum {unknown} */
+            code?: 'UNAUTHORIZED';
+          };
+        };
+      };
+      /** @description CHAT_NOT_FOUND, MESSAGE_NOT_FOUND */
+      404: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 404;
+            /** @enum {unknown} */
+            code?: 'CHAT_NOT_FOUND' | 'MESSAGE_NOT_FOUND';
           };
         };
       };

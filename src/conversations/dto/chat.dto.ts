@@ -8,7 +8,9 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  IsISO8601,
   IsUUID,
+  Matches,
   Max,
   MaxLength,
   Min,
@@ -76,6 +78,21 @@ export class ChatListQuery {
   cursor?: string;
 }
 
+export class MuteChatDto {
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'when the mute ends: a time in the future, with Z or an offset; absent or null: until unmuted',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  @Matches(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i, {
+    message: 'until must be a date-time with Z or an offset',
+  })
+  until?: string | null;
+}
+
 export class PinPayloadDto extends ChatIdDto {
   @ApiProperty()
   @IsBoolean()
@@ -100,7 +117,17 @@ export class ChatSummaryDto {
   @ApiProperty({ type: MessageDto, nullable: true }) lastMessage: MessageDto | null;
   @ApiProperty({ type: 'integer' }) lastSeq: number;
   @ApiProperty({ type: 'integer' }) readSeq: number;
-  @ApiProperty({ type: 'integer' }) unreadCount: number;
+  @ApiProperty({ type: 'integer', description: 'at most 999' }) unreadCount: number;
+  @ApiProperty({ type: 'integer', description: 'the unread messages (as unreadCount counts them) that mention the caller; at most 999' })
+  mentionCount: number;
+  @ApiProperty({ description: 'the caller has the chat muted now' }) muted: boolean;
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description: 'when the mute ends; null when not muted or muted until unmuted',
+  })
+  mutedUntil: string | null;
   @ApiProperty({ format: 'date-time' }) lastActivityAt: string;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 }

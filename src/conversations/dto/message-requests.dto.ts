@@ -27,6 +27,18 @@ export class SendMessageDto {
   @ArrayMaxSize(ATTACHMENTS_HARD_CAP)
   @IsUUID('all', { each: true })
   attachmentIds?: string[];
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_SEQ,
+    description: 'the seq of a message of this chat to reply to: one the sender can see, not a system message nor a tombstone',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_SEQ)
+  replyToSeq?: number;
 }
 
 export class EditMessageDto {
@@ -117,6 +129,17 @@ export class HistoryPageDto {
 
 export class MessageListDto {
   @ApiProperty({ type: [MessageDto] }) items: MessageDto[];
+}
+
+export class MessageEditDto {
+  @ApiProperty({ nullable: true, type: String, description: 'the text this edit replaced (null: the message had attachments and no text)' })
+  text: string | null;
+  @ApiProperty({ format: 'date-time', description: 'when it was replaced' }) editedAt: string;
+}
+
+export class MessageEditListDto {
+  @ApiProperty({ type: [MessageEditDto], description: 'oldest first; [] for a message never edited and for a tombstone' })
+  items: MessageEditDto[];
 }
 
 export class ReceiptsDto {

@@ -8,6 +8,18 @@ export class ForwardedFromDto {
   @ApiProperty({ format: 'uuid' }) senderId: string;
 }
 
+export class ReplyToDto {
+  @ApiProperty({ type: 'integer' }) seq: number;
+  @ApiProperty({ format: 'uuid' }) senderId: string;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'its text now (edits show), cut to the first 200 code points; null when it has no text or is deleted for everyone',
+  })
+  text: string | null;
+  @ApiProperty({ description: 'deleted for everyone since' }) deleted: boolean;
+}
+
 export class SystemEventDto {
   @ApiProperty({ enum: ['created', 'member_added', 'member_removed', 'member_left', 'renamed'] }) kind: string;
   @ApiProperty({ format: 'uuid' }) actorId: string;
@@ -26,6 +38,14 @@ export class MessageDto {
   @ApiProperty({ nullable: true, type: String }) text: string | null;
   @ApiProperty({ type: [AttachmentDto] }) attachments: AttachmentDto[];
   @ApiProperty({ type: ForwardedFromDto, nullable: true }) forwardedFrom: ForwardedFromDto | null;
+  @ApiProperty({ type: ReplyToDto, nullable: true, description: 'the message of the same chat this one replies to, as it is now' })
+  replyTo: ReplyToDto | null;
+  @ApiProperty({
+    type: [String],
+    format: 'uuid',
+    description: 'members named as @username in the text, in order of first appearance, each once; [] on a tombstone',
+  })
+  mentions: string[];
   @ApiProperty({ type: SystemEventDto, nullable: true, description: 'set on system messages' }) event: SystemEventDto | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) editedAt: string | null;
   @ApiProperty({ description: 'deleted for everyone (a tombstone)' }) deleted: boolean;
