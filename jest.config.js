@@ -19,9 +19,19 @@ module.exports = {
       displayName: 'e2e',
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.e2e-spec.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/reliability/', '<rootDir>/test/web/', '<rootDir>/test/web[^/]*\\.e2e-spec\\.ts$'],
+      testPathIgnorePatterns: [
+        '/node_modules/',
+        '<rootDir>/test/reliability/',
+        '<rootDir>/test/web/',
+        '<rootDir>/test/web[^/]*\\.e2e-spec\\.ts$',
+      ],
     },
     { ...common, displayName: 'reliability', roots: ['<rootDir>/test/reliability'], testMatch: ['**/*.e2e-spec.ts'] },
-    { ...common, displayName: 'web', roots: ['<rootDir>/test'], testMatch: ['<rootDir>/test/web*.e2e-spec.ts', '<rootDir>/test/web/**/*.e2e-spec.ts'] },
+    {
+      ...common,
+      displayName: 'web',
+      roots: ['<rootDir>/test'],
+      testMatch: ['<rootDir>/test/web*.e2e-spec.ts', '<rootDir>/test/web/**/*.e2e-spec.ts'],
+    },
   ],
 };

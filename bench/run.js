@@ -298,6 +298,26 @@ async function readScenarios(results) {
         const sock = await timeRequests(300, () => new Promise((ok) => socket.emit('messages:history', { chatId, before, limit: 15 }, ok)));
         results.history[name] = { rest, socket: sock };
       }
+      // v1.1: the newest page again once every message on it replies to the one before and carries
+      // 10 reactions (10 users, one emoji each): the same number of statements, so no worse.
+      const voters = await lib.seedUsers(db, 10, 'r');
+      const emoji = ['👍', '❤️', '😂', '🎉', '🔥', '👀', '🙏', '💯', '😮', '😢'];
+      await db.query('UPDATE messages SET reply_to_seq = seq - 1 WHERE chat_id = $1 AND seq > 999900', [chatId]);
+      await db.query(
+        `INSERT INTO message_reactions (message_id, user_id, emoji, emoji_added_at)
+         SELECT m.id, v.id, v.emoji, m.created_at FROM messages m, unnest($2::uuid[], $3::text[]) AS v(id, emoji)
+          WHERE m.chat_id = $1 AND m.seq > 999900`,
+        [chatId, voters.map((v) => v.id), emoji],
+      );
+      const rich = await (await fetch(`${svc.url}/api/chats/${chatId}/messages?limit=15`, { headers: auth })).json();
+      if (rich.items?.[0]?.reactions?.length !== 10 || !rich.items[0].replyTo) throw new Error('history with reactions: not seeded');
+      results.history.firstWithRepliesAnd10Reactions = {
+        rest: await timeRequests(300, async () => {
+          const res = await fetch(`${svc.url}/api/chats/${chatId}/messages?limit=15`, { headers: auth });
+          await res.arrayBuffer();
+        }),
+        socket: await timeRequests(300, () => new Promise((ok) => socket.emit('messages:history', { chatId, limit: 15 }, ok))),
+      };
       socket.close();
     }
     if (wanted('chatlist')) {

@@ -11,7 +11,7 @@ import { connectSocket, TestSocket } from './support/sockets';
 
 /** The body and header every 429 carries: whole seconds, the same in both. */
 function expectRetryAfter(res: request.Response): number {
-  const body = expectError(res, 429, 'RATE_LIMITED') as ErrorBody;
+  const body = expectError(res, 429, 'RATE_LIMITED');
   expect(body.details).toEqual([{ retryAfter: expect.any(Number) as number }]);
   const seconds = (body.details![0] as RetryAfter).retryAfter;
   expect(Number.isInteger(seconds) && seconds >= 1).toBe(true);
