@@ -15,6 +15,7 @@ import { MessageEvent } from '../conversations/message.events';
 import { MessagesService } from '../conversations/messages.service';
 import { PresenceEvent } from '../presence/presence.events';
 import { PresenceService } from '../presence/presence.service';
+import { SearchService } from '../search/search.service';
 import { ackError, splitArgs } from './socket-ack';
 import { TypingService } from './typing.service';
 import {
@@ -67,6 +68,7 @@ export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<S
     private readonly chats: ChatsService,
     private readonly typingService: TypingService,
     private readonly presence: PresenceService,
+    private readonly search: SearchService,
   ) {
     this.handlers = {
       'message:send': async (caller, p) => {
@@ -79,6 +81,7 @@ export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<S
       'message:delivered': (caller, p) => this.chats.advanceCursor(caller, p.chatId, 'delivered', p.seq),
       'message:read': (caller, p) => this.chats.advanceCursor(caller, p.chatId, 'read', p.seq),
       'messages:history': (caller, p) => this.messages.history(caller, p.chatId, p),
+      'messages:search': (caller, p) => this.search.search(caller, p),
       'chat:pin': (caller, p) => this.chats.setPinned(caller, p.chatId, p.pinned),
       'chat:delete': (caller, p) => this.chats.deleteForMe(caller, p.chatId),
       typing: (caller, p) => this.typingService.typing(caller, p.chatId, p.isTyping),

@@ -15,6 +15,7 @@ import {
 } from '../conversations/dto/message-requests.dto';
 import { MessageDto } from '../conversations/dto/message.dto';
 import { PresenceItemDto } from '../presence/presence.controller';
+import { SearchPageDto, SearchPayload } from '../search/dto/search.dto';
 
 /*
  * The socket.io protocol (default namespace), as runtime maps of DTO classes: what a client sends
@@ -53,6 +54,7 @@ const clientEventPayloads = {
   'message:delivered': CursorPayload,
   'message:read': CursorPayload,
   'messages:history': HistoryPayload,
+  'messages:search': SearchPayload,
   'chat:pin': PinPayloadDto,
   'chat:delete': ChatIdDto,
   typing: TypingPayload,
@@ -72,6 +74,7 @@ export const CLIENT_EVENT_ANSWERS = {
   'message:delivered': null,
   'message:read': null,
   'messages:history': HistoryPageDto,
+  'messages:search': SearchPageDto,
   'chat:pin': null,
   'chat:delete': null,
   typing: null,
