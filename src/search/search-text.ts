@@ -223,7 +223,7 @@ export function snippet(text: string, query: readonly QueryWord[], fold: (ch: st
     .sort((a, b) => a[0] - b[0] || a[1] - b[1])
     .reduce<Array<[number, number]>>((out, span) => {
       const last = out.at(-1);
-      if (last && span[0] <= last[1]) last[1] = Math.max(last[1], span[1]);
+      if (last && span[0] < last[1]) last[1] = Math.max(last[1], span[1]);
       else out.push([...span]);
       return out;
     }, []);
