@@ -21,27 +21,27 @@ export class SearchRepository {
    * `chatId` (its access check has passed), or every chat the viewer is a member of.
    */
   async prepare(q: string, viewerId: string, chatId?: string): Promise<{ tokens: string[]; chatIds: string[] }> {
-    const [row] = (await this.dataSource.query(
+    const [row] = await this.dataSource.query<Array<{ tokens: string[]; chat_ids: string[] }>>(
       `SELECT string_to_array(app_search_text($1), ' ') AS tokens,
               CASE WHEN $3::uuid IS NULL THEN ARRAY(SELECT chat_id FROM chat_members WHERE user_id = $2) ELSE ARRAY[$3::uuid] END AS chat_ids`,
       [q, viewerId, chatId ?? null],
-    )) as Array<{ tokens: string[]; chat_ids: string[] }>;
+    );
     return { tokens: row.tokens, chatIds: row.chat_ids };
   }
 
   async findPage(q: SearchPageQuery): Promise<SearchRow[]> {
     const { sql, params } = searchPageSql(this.dataSource, q);
-    const rows = (await this.dataSource.query(sql, params)) as Array<Record<string, unknown>>;
+    const rows = await this.dataSource.query<Array<Record<string, unknown>>>(sql, params);
     return rows.map((r) => ({ message: entityFromRow(this.dataSource, Message, r), sortKey: r.sort_key as string }));
   }
 
   /** Each character's folded form (`app_search_fold`), for those it changes. */
   async fold(chars: string[]): Promise<Map<string, string>> {
     if (!chars.length) return new Map();
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<Array<{ c: string; f: string }>>(
       `SELECT c, f FROM (SELECT c, app_search_fold(c) AS f FROM unnest($1::text[]) AS c) x WHERE f IS DISTINCT FROM c`,
       [chars],
-    )) as Array<{ c: string; f: string }>;
+    );
     return new Map(rows.map((r) => [r.c, r.f]));
   }
 }
