@@ -64,15 +64,24 @@ export class MessageSearch1795612000000 implements MigrationInterface {
           '${SEPARATORS_CLASS}+', ' ', 'g'));
       END
       $fn$`);
+    // Most messages take the first branch: no word without spaces and none over WORD_MAX, so every
+    // word is one lexeme, keyed in one replace(); the loop handles the rest.
     await queryRunner.query(`
       CREATE FUNCTION ${s}.app_search_vector(uuid, text) RETURNS tsvector
         LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
       DECLARE
         k text := pg_catalog.left($1::text, 8) || ':';
+        words text := ${s}.app_search_text($2);
         lexemes text[] := '{}';
         w text;
       BEGIN
-        FOREACH w IN ARRAY pg_catalog.string_to_array(${s}.app_search_text($2), ' ') LOOP
+        IF words = '' THEN
+          RETURN ''::tsvector;
+        END IF;
+        IF words !~ '${UNSPACED_CLASS}' AND words !~ '[^ ]{${WORD_MAX_SQL + 1}}' THEN
+          RETURN pg_catalog.array_to_tsvector(pg_catalog.string_to_array(k || pg_catalog.replace(words, ' ', ' ' || k), ' '));
+        END IF;
+        FOREACH w IN ARRAY pg_catalog.string_to_array(words, ' ') LOOP
           IF w ~ '^${UNSPACED_CLASS}' THEN
             FOR i IN 1 .. pg_catalog.length(w) LOOP
               lexemes := lexemes || (k || pg_catalog.substr(w, i, 2));
