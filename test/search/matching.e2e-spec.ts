@@ -135,6 +135,15 @@ describe('search: matching', () => {
     expect((await searchBoth(api, dave, socket, { q: 'пятница' })).items).toHaveLength(7);
   });
 
+  it('indexes very long words and texts: a word is compared on its first 64 characters', async () => {
+    const long = `${'Ж'.repeat(1500)} хвост`;
+    const cjk = '北京饭店见面'.repeat(680);
+    const [w, c] = [ok(await api.send(alice, chatId, { text: long }), 201), ok(await api.send(alice, chatId, { text: cjk }), 201)];
+    expect((await find(`${'ж'.repeat(100)} хвост`)).items.map((i) => i.message.id)).toEqual([w.id]);
+    expect((await find('ж'.repeat(64))).items.map((i) => i.message.id)).toEqual([w.id]);
+    expect((await find('店见面北京')).items.map((i) => i.message.id)).toEqual([c.id]);
+  });
+
   it('finds nothing, without an error, for a query of separators only', async () => {
     expect(await find('?!… —')).toEqual({ items: [], nextCursor: null });
   });
