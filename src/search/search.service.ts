@@ -18,8 +18,10 @@ function encodeCursor(p: SearchPosition): string {
 function decodeCursor(raw: string): SearchPosition {
   try {
     const c = JSON.parse(Buffer.from(raw, 'base64url').toString()) as { t?: unknown; c?: unknown; s?: unknown };
-    const at = typeof c.t === 'string' && CURSOR_TIME.test(c.t) ? new Date(c.t) : null;
-    if (at && !Number.isNaN(at.getTime()) && typeof c.c === 'string' && CURSOR_ID.test(c.c) && Number.isInteger(c.s)) {
+    // A real date (no 30 February, no year 0), which PostgreSQL will take: it reads back the same.
+    const at = typeof c.t === 'string' && CURSOR_TIME.test(c.t) && !c.t.startsWith('0000') ? new Date(c.t) : null;
+    const real = at !== null && !Number.isNaN(at.getTime()) && at.toISOString().slice(0, 23) === (c.t as string).slice(0, 23);
+    if (real && typeof c.c === 'string' && CURSOR_ID.test(c.c) && Number.isInteger(c.s)) {
       const seq = c.s as number;
       if (seq >= 1 && seq <= 2147483647) return { at: c.t as string, chatId: c.c, seq };
     }

@@ -160,6 +160,10 @@ describe('search: matching', () => {
       ['a garbage cursor', { q: 'hello', cursor: 'garbage' }],
       ['a cursor of another shape', { q: 'hello', cursor: Buffer.from(JSON.stringify({ t: 'x', c: 1 })).toString('base64url') }],
       ['a chatId that is no uuid', { q: 'hello', chatId: 'nope' }],
+      ...['2026-02-30T10:00:00.000000Z', '0000-01-01T00:00:00.000000Z'].map((t): [string, SearchParams] => [
+        `a cursor of ${t.slice(0, 10)}`,
+        { q: 'hello', cursor: Buffer.from(JSON.stringify({ t, c: '00000000-0000-4000-8000-000000000000', s: 1 })).toString('base64url') },
+      ]),
     ];
     it.each(cases)('%s', async (_, query) => {
       const body = expectError(await searchRest(api, bob, query), 400, 'VALIDATION_FAILED');
