@@ -2,13 +2,15 @@
 // `npm run bench`: starts the built service on a fresh database of the local PostgreSQL, drives it
 // from this process with real socket.io clients, and writes bench/results/<date>.{json,md}.
 // Loopback only; every scenario is bounded in time. BENCH_ONLY=send,fanout,… picks scenarios,
-// BENCH_SECONDS shortens each send step (default 10).
+// BENCH_SECONDS shortens each send step (default 10). BENCH_SEARCH_INDEX=off runs the send steps
+// without the search column and index (to compare the send rate with and without them).
 const { mkdirSync, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir, cpus, totalmem } = require('node:os');
 const { join } = require('node:path');
 const { randomUUID } = require('node:crypto');
 const { io } = require('socket.io-client');
 const lib = require('./lib');
+const { searchScenario, searchMarkdown } = require('./search');
 
 const SECONDS = Number(process.env.BENCH_SECONDS || 10);
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : null;
@@ -114,6 +116,11 @@ async function sendScenario(results) {
   const svc = await lib.startService({ DATABASE_URL: dbUrl });
   const db = lib.newPool(dbUrl, 4);
   try {
+    if (process.env.BENCH_SEARCH_INDEX === 'off') {
+      await db.query('DROP INDEX ix_messages_search');
+      await db.query('ALTER TABLE messages DROP COLUMN search_vector');
+      results.searchIndex = 'off';
+    }
     const users = await lib.seedUsers(db, PAIRS * 2, 'p');
     const chatIds = [];
     for (let i = 0; i < PAIRS; i++) chatIds.push(await lib.seedChat(db, 'direct', [users[2 * i], users[2 * i + 1]]));
@@ -418,6 +425,7 @@ function ratio(a, b) {
 function markdown(r) {
   const lines = [];
   lines.push(`Benchmark ${r.date} on ${r.machine}. Send steps of ${SECONDS} s, ${PAIRS} 1:1 pairs, loopback.`, '');
+  if (r.searchIndex === 'off') lines.push('Send steps without the search column and index (BENCH_SEARCH_INDEX=off).', '');
   if (r.send) {
     lines.push(
       '| offered msgs/s | acked/s | ack p50 / p99 / max ms | deliver p50 / p99 / max ms | delivered/sent | CPU-s per 1k | relay deliver p99 ms | relay acked/s |',
@@ -461,6 +469,7 @@ function markdown(r) {
   }
   if (r.coldStart)
     lines.push(`Embedded mode start to /health 200: ${r.coldStart.map((c) => `${c.kind} ${c.msToHealthy} ms`).join(', ')}.`, '');
+  if (r.search) lines.push(searchMarkdown(r));
   return lines.join('\n');
 }
 
@@ -473,6 +482,7 @@ async function main() {
   if (wanted('fanout')) await fanoutScenario(results);
   if (wanted('history') || wanted('chatlist') || wanted('connections')) await readScenarios(results);
   if (wanted('coldstart')) await coldStart(results);
+  if (wanted('search')) await searchScenario(results);
   if (results.send) {
     const max = Math.max(...results.send.map((s) => s.ackedInWindowPerSecond));
     const relayMax = Math.max(...results.relay.map((s) => s.ackedInWindowPerSecond));

@@ -14,6 +14,7 @@ import { HealthModule } from './health/health.module';
 import { MessagesModule } from './conversations/messages.module';
 import { PresenceModule } from './presence/presence.module';
 import { RealtimeModule } from './realtime/realtime.module';
+import { SearchModule } from './search/search.module';
 import { UsersModule } from './users/users.module';
 
 @Module({})
@@ -34,6 +35,7 @@ export class AppModule {
         PresenceModule,
         ChatsModule,
         MessagesModule,
+        SearchModule,
         RealtimeModule,
         AttachmentsModule,
       ],

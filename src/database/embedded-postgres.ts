@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { freePort } from '../common/free-port';
 
@@ -16,7 +17,8 @@ export interface EmbeddedPostgres {
 export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgres> {
   const dir = resolve(join(dataDir, 'pgdata'));
   mkdirSync(dir, { recursive: true });
-  const db = await PGlite.create(dir);
+  // Contrib extensions are loaded here; the migrations CREATE EXTENSION them (unaccent: message search).
+  const db = await PGlite.create(dir, { extensions: { unaccent } });
   const port = await freePort();
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections: 1 });
   await server.start();

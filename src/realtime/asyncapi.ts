@@ -59,6 +59,8 @@ const CLIENT_EVENT_DOCS = {
     'A page of the visible messages before `before` (the newest when absent) or after `after`, in ascending seq. data: { items, hasMore }, as over REST.',
   'reaction:set':
     'Puts (`on: true`) or takes back (`on: false`) the caller’s reaction with one emoji on a message, as PUT / DELETE /api/chats/:id/messages/:seq/reactions/:emoji. What is already so succeeds and announces nothing.',
+  'messages:search':
+    'The messages the caller can see that contain every word of q (the last one also as a prefix; case and diacritics ignored; Chinese and Japanese by substring), newest first, each with a snippet. data: { items, nextCursor }, as GET /api/search/messages.',
   'chat:pin': 'Pins or unpins a chat for the caller (other members are unaffected).',
   'chat:delete': 'Deletes the dialog for the caller: it leaves the caller’s list and every message up to now is hidden from the caller.',
   typing: 'Tells the chat’s other members that the caller started or stopped typing.',

@@ -18,6 +18,7 @@ import { ReactionEvent } from '../conversations/reactions.events';
 import { ReactionsService } from '../conversations/reactions.service';
 import { PresenceEvent } from '../presence/presence.events';
 import { PresenceService } from '../presence/presence.service';
+import { SearchService } from '../search/search.service';
 import { ackError, splitArgs } from './socket-ack';
 import { TypingService } from './typing.service';
 import {
@@ -71,6 +72,7 @@ export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<S
     private readonly reactions: ReactionsService,
     private readonly typingService: TypingService,
     private readonly presence: PresenceService,
+    private readonly search: SearchService,
   ) {
     this.handlers = {
       'message:send': async (caller, p) => {
@@ -84,6 +86,7 @@ export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<S
       'message:read': (caller, p) => this.chats.advanceCursor(caller, p.chatId, 'read', p.seq),
       'messages:history': (caller, p) => this.messages.history(caller, p.chatId, p),
       'reaction:set': (caller, p) => this.reactions.set(caller, p.chatId, p.seq, p.emoji, p.on),
+      'messages:search': (caller, p) => this.search.search(caller, p),
       'chat:pin': (caller, p) => this.chats.setPinned(caller, p.chatId, p.pinned),
       'chat:delete': (caller, p) => this.chats.deleteForMe(caller, p.chatId),
       typing: (caller, p) => this.typingService.typing(caller, p.chatId, p.isTyping),

@@ -16,6 +16,7 @@ import {
 import { MessageDto } from '../conversations/dto/message.dto';
 import { ReactionNoticeDto, SetReactionPayload } from '../conversations/dto/reaction.dto';
 import { PresenceItemDto } from '../presence/presence.controller';
+import { SearchPageDto, SearchPayload } from '../search/dto/search.dto';
 
 /*
  * The socket.io protocol (default namespace), as runtime maps of DTO classes: what a client sends
@@ -55,6 +56,7 @@ const clientEventPayloads = {
   'message:read': CursorPayload,
   'messages:history': HistoryPayload,
   'reaction:set': SetReactionPayload,
+  'messages:search': SearchPayload,
   'chat:pin': PinPayloadDto,
   'chat:delete': ChatIdDto,
   typing: TypingPayload,
@@ -75,6 +77,7 @@ export const CLIENT_EVENT_ANSWERS = {
   'message:read': null,
   'messages:history': HistoryPageDto,
   'reaction:set': null,
+  'messages:search': SearchPageDto,
   'chat:pin': null,
   'chat:delete': null,
   typing: null,

@@ -500,6 +500,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/search/messages': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Messages the caller can see that contain every word of q (the last also as a prefix), newest first, with a snippet
+     * @description Messages the caller can see that contain every word of q (the last also as a prefix), newest first, with a snippet
+     */
+    get: operations['SearchController_messages'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/attachments': {
     parameters: {
       query?: never;
@@ -860,6 +880,20 @@ export interface components {
     };
     ReactionListDto: {
       items: components['schemas']['ReactionUsersDto'][];
+    };
+    SearchHitDto: {
+      message: components['schemas']['MessageDto'];
+      /**
+       * @description up to 160 code points of the text around the first match, each match wrapped in « and »
+       * @example we meet «tomorrow» at the «café» on the corner
+       */
+      snippet: string;
+    };
+    SearchPageDto: {
+      /** @description newest first */
+      items: components['schemas']['SearchHitDto'][];
+      /** @description pass as cursor for the next (older) page; null on the last page */
+      nextCursor: string | null;
     };
     /** @enum {string} */
     ErrorCode:
@@ -4318,6 +4352,99 @@ export interface operations {
             statusCode?: 422;
             /** @enum {unknown} */
             code?: 'MESSAGE_NOT_REACTABLE';
+          };
+        };
+      };
+      /** @description UNAVAILABLE */
+      503: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 503;
+            /** @enum {unknown} */
+            code?: 'UNAVAILABLE';
+          };
+        };
+      };
+    };
+  };
+  SearchController_messages: {
+    parameters: {
+      query: {
+        /** @description words that must all occur in the text (the last one also as a prefix), ignoring case and diacritics; text without spaces (Chinese, Japanese) by substring. 1–200 code points after trimming */
+        q: string;
+        /** @description search this chat only */
+        chatId?: string;
+        limit?: number;
+        /** @description nextCursor of the previous page */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SearchPageDto'];
+        };
+      };
+      /** @description VALIDATION_FAILED */
+      400: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 400;
+            /** @enum {unknown} */
+            code?: 'VALIDATION_FAILED';
+          };
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 401;
+            /** @enum {unknown} */
+            code?: 'UNAUTHORIZED';
+          };
+        };
+      };
+      /** @description CHAT_NOT_FOUND */
+      404: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 404;
+            /** @enum {unknown} */
+            code?: 'CHAT_NOT_FOUND';
           };
         };
       };

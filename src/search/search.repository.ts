@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { entityFromRow } from '../common/raw-rows';
+import { Message } from '../conversations/message.entity';
+import { SearchPageQuery, searchPageSql } from './search.query';
+
+export interface SearchRow {
+  message: Message;
+  /** created_at exact (UTC, microseconds), for the cursor. */
+  sortKey: string;
+}
+
+/** Search reads: the index query and the database's folding. It writes nothing. */
+@Injectable()
+export class SearchRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * The query's words as the database splits a text (`app_search_text`), and the chats to look in:
+   * `chatId` (its access check has passed), or every chat the viewer is a member of.
+   */
+  async prepare(q: string, viewerId: string, chatId?: string): Promise<{ tokens: string[]; chatIds: string[] }> {
+    const [row] = await this.dataSource.query<Array<{ tokens: string[]; chat_ids: string[] }>>(
+      `SELECT string_to_array(app_search_text($1), ' ') AS tokens,
+              CASE WHEN $3::uuid IS NULL THEN ARRAY(SELECT chat_id FROM chat_members WHERE user_id = $2) ELSE ARRAY[$3::uuid] END AS chat_ids`,
+      [q, viewerId, chatId ?? null],
+    );
+    return { tokens: row.tokens, chatIds: row.chat_ids };
+  }
+
+  async findPage(q: SearchPageQuery): Promise<SearchRow[]> {
+    const { sql, params } = searchPageSql(this.dataSource, q);
+    const rows = await this.dataSource.query<Array<Record<string, unknown>>>(sql, params);
+    return rows.map((r) => ({ message: entityFromRow(this.dataSource, Message, r), sortKey: r.sort_key as string }));
+  }
+
+  /** Each character's folded form (`app_search_fold`), for those it changes. */
+  async fold(chars: string[]): Promise<Map<string, string>> {
+    if (!chars.length) return new Map();
+    const rows = await this.dataSource.query<Array<{ c: string; f: string }>>(
+      `SELECT c, f FROM (SELECT c, app_search_fold(c) AS f FROM unnest($1::text[]) AS c) x WHERE f IS DISTINCT FROM c`,
+      [chars],
+    );
+    return new Map(rows.map((r) => [r.c, r.f]));
+  }
+}
