@@ -271,6 +271,8 @@ describe('web client (Chromium)', () => {
       expect(group).toMatchObject({ status: 201 });
       const chatId = group.body.id;
       await a.click(`.chat-item[data-chat-id="${chatId}"]`);
+      // The chat is open once its history is there (the "created the group" line), as a person sees it.
+      await expectCount(a.locator('#messages li.msg.system'), 1);
       await a.fill('#message-input', 'Who has seen this?');
       await a.press('#message-input', 'Enter');
       const tick = lastMessage(a, 'own').locator('.ticks');
