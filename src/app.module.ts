@@ -13,6 +13,7 @@ import { DatabaseModule, DatabaseTarget } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MessagesModule } from './conversations/messages.module';
 import { PresenceModule } from './presence/presence.module';
+import { PushModule } from './push/push.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { UsersModule } from './users/users.module';
 
@@ -36,6 +37,7 @@ export class AppModule {
         MessagesModule,
         RealtimeModule,
         AttachmentsModule,
+        PushModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };

@@ -5,6 +5,23 @@ import { ChatMember } from '../conversations/chat-member.entity';
 import { Chat } from '../conversations/chat.entity';
 import { MessageHide } from '../conversations/message-hide.entity';
 import { Message } from '../conversations/message.entity';
+import { PushDelivery } from '../push/push-delivery.entity';
+import { PushOutboxEntry } from '../push/push-outbox.entity';
+import { PushSubscription } from '../push/push-subscription.entity';
+import { VapidKeyPair } from '../push/vapid-key-pair.entity';
 import { User } from '../users/user.entity';
 
-export const ENTITIES = [User, Session, Chat, ChatMember, Message, MessageHide, Attachment, MessageAttachment];
+export const ENTITIES = [
+  User,
+  Session,
+  Chat,
+  ChatMember,
+  Message,
+  MessageHide,
+  Attachment,
+  MessageAttachment,
+  PushSubscription,
+  PushOutboxEntry,
+  PushDelivery,
+  VapidKeyPair,
+];
