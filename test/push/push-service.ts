@@ -93,6 +93,14 @@ export class TestPushService {
     return sub;
   }
 
+  /** New keys for the same endpoint, as a browser that subscribed again would have (the object changes in place). */
+  rekey(sub: BrowserSubscription): void {
+    sub.ecdh = createECDH('prime256v1');
+    sub.ecdh.generateKeys();
+    sub.authSecret = randomBytes(16);
+    sub.keys = { p256dh: sub.ecdh.getPublicKey().toString('base64url'), auth: sub.authSecret.toString('base64url') };
+  }
+
   /** The next answers for a subscription, in order (then 201 again). */
   plan(sub: BrowserSubscription, ...answers: PlannedAnswer[]): void {
     this.plans.set(sub.name, [...(this.plans.get(sub.name) ?? []), ...answers]);

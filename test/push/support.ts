@@ -76,7 +76,7 @@ export function pushHelpers(svc: TestService, push: () => TestPushService) {
      * Waits until the worker has nothing left: every outbox row expanded and every delivery sent or
      * dropped. After that, a push that did not arrive will not arrive.
      */
-    settled: async (): Promise<void> => {
+    settled: async (timeoutMs = 20_000): Promise<void> => {
       await eventually(
         async () =>
           (
@@ -86,6 +86,7 @@ export function pushHelpers(svc: TestService, push: () => TestPushService) {
           ).rows[0].n,
         (n) => n === 0,
         'the push outbox and deliveries to empty',
+        timeoutMs,
       );
     },
   };
