@@ -135,6 +135,12 @@ export class PushRepository {
 
   // --- the outbox ---
 
+  /** Whether the outbox holds anything: one cheap read, so that an idle worker opens no transaction. */
+  async outboxHasRows(): Promise<boolean> {
+    const rows: Array<{ any: boolean }> = await this.dataSource.query('SELECT EXISTS (SELECT 1 FROM push_outbox) AS any');
+    return rows[0].any;
+  }
+
   /**
    * Claims up to `limit` outbox rows (SKIP LOCKED: other workers take others) and reads whom each
    * message owes a push: every subscription of every other member (for `member_added`, of each added

@@ -114,7 +114,7 @@ export class PushWorker implements OnApplicationBootstrap, BeforeApplicationShut
 
   private async expandAll(): Promise<void> {
     try {
-      while (!this.stopped) {
+      while (!this.stopped && (await this.repository.outboxHasRows())) {
         const deliveries = await this.expandOnce();
         if (deliveries === null) return;
         if (deliveries > 0) this.wakeSending();
