@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { OnAppEvent } from '../common/event-bus';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { PresenceService } from '../presence/presence.service';
+import { PushPacer } from './push-pacer';
 import { chatTopic, messagePayload, messageUrgency, PushPayload, PushUrgency } from './push-payload';
 import { PUSH_SENDER, PushOutcome, PushSender } from './push-sender';
 import { DeliveryResults, DueDelivery, PushRepository } from './push.repository';
@@ -33,12 +34,15 @@ const SHUTDOWN_WAIT_MS = 3000;
  *    at least once, duplicates only for pushes in flight at the kill.
  *
  * Work is picked up at once when this instance stores a message or a read, and every POLL_MS
- * otherwise.
+ * otherwise. Pushes give way to sends: PushPacer sets how many per second go out from how busy this
+ * process is.
  */
 @Injectable()
 export class PushWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Push');
   private poll?: NodeJS.Timeout;
+  private paced?: NodeJS.Timeout;
+  private readonly pacer = new PushPacer();
   private stopped = false;
   private expanding = false;
   private expandAgain = false;
@@ -56,6 +60,7 @@ export class PushWorker implements OnApplicationBootstrap, BeforeApplicationShut
   ) {}
 
   onApplicationBootstrap(): void {
+    this.pacer.start();
     this.poll = setInterval(() => this.wake(), POLL_MS);
     this.poll.unref();
     this.wake();
@@ -64,6 +69,8 @@ export class PushWorker implements OnApplicationBootstrap, BeforeApplicationShut
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.poll);
+    clearTimeout(this.paced);
+    this.pacer.stop();
     const all = Promise.all(this.batches);
     await Promise.race([all, new Promise((ok) => setTimeout(ok, SHUTDOWN_WAIT_MS).unref())]);
   }
@@ -124,35 +131,66 @@ export class PushWorker implements OnApplicationBootstrap, BeforeApplicationShut
     }
   }
 
-  /** One batch of outbox rows → deliveries; null when the outbox had nothing for this worker. */
+  /**
+   * One batch of outbox rows → deliveries; null when the outbox had nothing for this worker, else
+   * how many deliveries are left for the claim loop. As many as there is room for in flight are
+   * stored claimed by this worker and sent at once.
+   */
   private async expandOnce(): Promise<number | null> {
-    return this.repository.transaction(async (manager) => {
+    const expanded = await this.repository.workerTransaction(async (manager) => {
       const { outboxIds, owed } = await this.repository.claimOutbox(manager, OUTBOX_BATCH);
       if (!outboxIds.length) return null;
       const connected = await this.presence.connectedSessions([...new Set(owed.map((o) => o.sessionId))]);
       const offline = owed.filter((o) => !connected.has(o.sessionId));
-      await this.repository.settleOutbox(manager, outboxIds, offline, this.config.pushTtlSeconds);
-      return offline.length;
+      const claim = this.stopped ? 0 : this.pacer.take(Math.min(offline.length, Math.max(MAX_IN_FLIGHT - this.inFlight, 0)));
+      const due = await this.repository.settleOutbox(manager, outboxIds, offline, this.config.pushTtlSeconds, claim, LEASE_SECONDS);
+      this.pacer.refund(claim - due.length);
+      return { left: offline.length - due.length, due };
     });
+    if (!expanded) return null;
+    // Sent after the commit: a delivery is sent only once it is stored.
+    if (expanded.due.length) this.start(expanded.due);
+    return expanded.left;
   }
 
   private async claimWhileRoom(): Promise<void> {
     try {
       while (!this.stopped && this.inFlight < MAX_IN_FLIGHT) {
-        const due = await this.repository.claimDue(Math.min(SEND_BATCH, MAX_IN_FLIGHT - this.inFlight), LEASE_SECONDS);
+        const granted = this.pacer.take(Math.min(SEND_BATCH, MAX_IN_FLIGHT - this.inFlight));
+        if (!granted) {
+          this.wakeWhenPaced();
+          return;
+        }
+        const due = await this.repository.claimDue(granted, LEASE_SECONDS);
+        this.pacer.refund(granted - due.length);
         if (!due.length) return;
-        this.inFlight += due.length;
-        const batch = this.sendBatch(due).finally(() => {
-          this.inFlight -= due.length;
-          this.batches.delete(batch);
-          // Room again: there may be more due.
-          this.wakeSending();
-        });
-        this.batches.add(batch);
+        this.start(due);
       }
     } catch (err) {
       this.warn('claim', err);
     }
+  }
+
+  /** The pacer holds pushes back: look again when it lets one go (work may be waiting). */
+  private wakeWhenPaced(): void {
+    if (this.paced || this.stopped) return;
+    this.paced = setTimeout(() => {
+      this.paced = undefined;
+      this.wakeSending();
+    }, this.pacer.waitMs());
+    this.paced.unref();
+  }
+
+  /** Sends claimed deliveries, counted in flight until their results are stored. */
+  private start(due: DueDelivery[]): void {
+    this.inFlight += due.length;
+    const batch = this.sendBatch(due).finally(() => {
+      this.inFlight -= due.length;
+      this.batches.delete(batch);
+      // Room again: there may be more due.
+      this.wakeSending();
+    });
+    this.batches.add(batch);
   }
 
   private async sendBatch(due: DueDelivery[]): Promise<void> {
