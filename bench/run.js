@@ -1,7 +1,7 @@
 'use strict';
 // `npm run bench`: starts the built service on a fresh database of the local PostgreSQL, drives it
 // from this process with real socket.io clients, and writes bench/results/<date>.{json,md}.
-// Loopback only; every scenario is bounded in time. BENCH_ONLY=send,fanout,… picks scenarios,
+// Loopback only; every scenario is bounded in time. BENCH_ONLY=send,fanout,…,search,push picks scenarios,
 // BENCH_SECONDS shortens each send step (default 10). BENCH_SEARCH_INDEX=off runs the send steps
 // without the search column and index (to compare the send rate with and without them).
 const { mkdirSync, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
@@ -11,6 +11,7 @@ const { randomUUID } = require('node:crypto');
 const { io } = require('socket.io-client');
 const lib = require('./lib');
 const { searchScenario, searchMarkdown } = require('./search');
+const { pushScenario, pushMarkdown } = require('./push');
 
 const SECONDS = Number(process.env.BENCH_SECONDS || 10);
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : null;
@@ -45,7 +46,10 @@ function closeAll(sockets) {
   for (const s of sockets) s?.close();
 }
 
-/** Open loop: `rate` sends per second spread over the pairs for `seconds`, whatever the answers. */
+/**
+ * Open loop: `rate` sends per second spread over the pairs for `seconds`, whatever the answers. A
+ * pair without a `receiver` (an offline recipient) counts acks only.
+ */
 async function openLoop(pairs, rate, seconds, pid) {
   const sentAt = new Map();
   const ackLat = [];
@@ -55,6 +59,7 @@ async function openLoop(pairs, rate, seconds, pid) {
   let failed = 0;
   let delivered = 0;
   const handlers = pairs.map((p) => {
+    if (!p.receiver) return () => undefined;
     const onNew = (m) => {
       const t = sentAt.get(m.clientId);
       if (t === undefined) return;
@@ -92,7 +97,8 @@ async function openLoop(pairs, rate, seconds, pid) {
     tick();
   });
   const drainUntil = lib.nowMs() + 10000;
-  while ((acked + failed < sent || delivered < acked) && lib.nowMs() < drainUntil) await lib.sleep(20);
+  const receiving = pairs.some((p) => p.receiver);
+  while ((acked + failed < sent || (receiving && delivered < acked)) && lib.nowMs() < drainUntil) await lib.sleep(20);
   const elapsed = (lib.nowMs() - start) / 1000;
   const cpu = pid ? lib.procStats(pid).cpuSeconds - cpu0 : null;
   handlers.forEach((off) => off());
@@ -470,6 +476,7 @@ function markdown(r) {
   if (r.coldStart)
     lines.push(`Embedded mode start to /health 200: ${r.coldStart.map((c) => `${c.kind} ${c.msToHealthy} ms`).join(', ')}.`, '');
   if (r.search) lines.push(searchMarkdown(r));
+  if (r.push) lines.push(...pushMarkdown(r.push));
   return lines.join('\n');
 }
 
@@ -483,6 +490,7 @@ async function main() {
   if (wanted('history') || wanted('chatlist') || wanted('connections')) await readScenarios(results);
   if (wanted('coldstart')) await coldStart(results);
   if (wanted('search')) await searchScenario(results);
+  if (wanted('push')) await pushScenario(results, { openLoop, connectMany, closeAll, seconds: SECONDS, log });
   if (results.send) {
     const max = Math.max(...results.send.map((s) => s.ackedInWindowPerSecond));
     const relayMax = Math.max(...results.relay.map((s) => s.ackedInWindowPerSecond));

@@ -13,6 +13,7 @@ import { DatabaseModule, DatabaseTarget } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MessagesModule } from './conversations/messages.module';
 import { PresenceModule } from './presence/presence.module';
+import { PushModule } from './push/push.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { SearchModule } from './search/search.module';
 import { UsersModule } from './users/users.module';
@@ -38,6 +39,7 @@ export class AppModule {
         SearchModule,
         RealtimeModule,
         AttachmentsModule,
+        PushModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };

@@ -20,6 +20,7 @@ const TAGS: Array<[string, string]> = [
   ['chats', 'Direct chats and groups, members and roles, pins, read and delivered cursors, delete-for-me.'],
   ['messages', 'History, sending (idempotent by clientId), commands, edits, deletes, forwards, receipts.'],
   ['attachments', 'Files: upload (streamed, capped), download with access checks, ranges and ETags, delete.'],
+  ['push', 'Web Push (RFC 8030/8291/8292): the VAPID key, and the push subscriptions of this session (device).'],
 ];
 
 const REQUEST_ID = {

@@ -1,6 +1,10 @@
 import { AppConfig, ConfigError, loadConfig, parseDuration } from './app-config';
 
 const SECRET = 'a-secret-of-at-least-16-chars';
+/** A VAPID key pair made once with web-push's generateVAPIDKeys(), and the public key of another pair. */
+const VAPID_PUBLIC = 'BEY761nUgcmif0ytjkLFITZMdsmVUeTyglpprA-JIv-w-KWht0aDOAMeXmbfir6Z5bTnOYZM366IGwLUnyJ83JE';
+const VAPID_PRIVATE = 'uHBR1uQSApYq5OAcdBmgl4KHoieootvgprycBIRfLPg';
+const OTHER_VAPID_PUBLIC = 'BH-QYOLoASEv4qUW5ugFoFnziO48-kILIRrTddTgeP4TQP01KctPO26c26dutSJEXaB30ZsCpZpC6vismwdWCnw';
 
 describe('parseDuration', () => {
   it.each([
@@ -54,6 +58,10 @@ describe('loadConfig', () => {
       logLevel: 'info',
       logFormat: 'json',
       production: false,
+      vapidKeys: null,
+      vapidSubject: 'mailto:admin@localhost',
+      pushTtlSeconds: 86_400,
+      pushEndpointAllow: [],
     });
   });
 
@@ -92,6 +100,11 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'debug',
       LOG_FORMAT: 'pretty',
       NODE_ENV: 'production',
+      VAPID_PUBLIC_KEY: VAPID_PUBLIC,
+      VAPID_PRIVATE_KEY: VAPID_PRIVATE,
+      VAPID_SUBJECT: 'https://chat.example/contact',
+      PUSH_TTL_SECONDS: '3600',
+      PUSH_ENDPOINT_ALLOW: '127.0.0.1, Push.Internal, 10.9.0.0/16, [::1]',
     });
     expect(config).toEqual<AppConfig>({
       host: '127.0.0.1',
@@ -124,6 +137,10 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       logFormat: 'pretty',
       production: true,
+      vapidKeys: { publicKey: VAPID_PUBLIC, privateKey: VAPID_PRIVATE },
+      vapidSubject: 'https://chat.example/contact',
+      pushTtlSeconds: 3600,
+      pushEndpointAllow: ['127.0.0.1', 'push.internal', '10.9.0.0/16', '::1'],
     });
   });
 
@@ -236,6 +253,20 @@ describe('loadConfig', () => {
     ['TRUST_PROXY', { TRUST_PROXY: '-1' }],
     ['TRUST_PROXY', { TRUST_PROXY: '99999999999999999999' }],
     ['LOG_FORMAT', { LOG_FORMAT: 'text' }],
+    ['VAPID_PRIVATE_KEY', { VAPID_PUBLIC_KEY: VAPID_PUBLIC }],
+    ['VAPID_PUBLIC_KEY', { VAPID_PRIVATE_KEY: VAPID_PRIVATE }],
+    ['VAPID_PUBLIC_KEY', { VAPID_PUBLIC_KEY: 'not-a-key', VAPID_PRIVATE_KEY: VAPID_PRIVATE }],
+    ['VAPID_PUBLIC_KEY', { VAPID_PUBLIC_KEY: OTHER_VAPID_PUBLIC, VAPID_PRIVATE_KEY: VAPID_PRIVATE }],
+    ['VAPID_PRIVATE_KEY', { VAPID_PUBLIC_KEY: VAPID_PUBLIC, VAPID_PRIVATE_KEY: 'AAAA' }],
+    ['VAPID_PRIVATE_KEY', { VAPID_PUBLIC_KEY: VAPID_PUBLIC, VAPID_PRIVATE_KEY: `${VAPID_PRIVATE}+` }],
+    ['VAPID_SUBJECT', { VAPID_SUBJECT: 'admin@example.com' }],
+    ['VAPID_SUBJECT', { VAPID_SUBJECT: 'http://chat.example' }],
+    ['PUSH_TTL_SECONDS', { PUSH_TTL_SECONDS: 'a day' }],
+    ['PUSH_TTL_SECONDS', { PUSH_TTL_SECONDS: '-1' }],
+    ['PUSH_ENDPOINT_ALLOW', { PUSH_ENDPOINT_ALLOW: 'http://127.0.0.1' }],
+    ['PUSH_ENDPOINT_ALLOW', { PUSH_ENDPOINT_ALLOW: '127.0.0.1:8080' }],
+    ['PUSH_ENDPOINT_ALLOW', { PUSH_ENDPOINT_ALLOW: '10.0.0.0/33' }],
+    ['PUSH_ENDPOINT_ALLOW', { PUSH_ENDPOINT_ALLOW: 'a,,b' }],
   ])('refuses a bad %s (%j) with a message that names it', (variable, env) => {
     let error: unknown;
     try {
@@ -245,6 +276,13 @@ describe('loadConfig', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toContain(variable);
+  });
+
+  it('takes PUSH_TTL_SECONDS=0 (deliver now or never) and a mailto: VAPID_SUBJECT', () => {
+    expect(loadConfig({ PUSH_TTL_SECONDS: '0', VAPID_SUBJECT: 'mailto:ops@chat.example' })).toMatchObject({
+      pushTtlSeconds: 0,
+      vapidSubject: 'mailto:ops@chat.example',
+    });
   });
 
   it('accepts a JWT_SECRET in production', () => {

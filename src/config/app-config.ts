@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createECDH, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { LevelWithSilent } from 'pino';
 
@@ -55,6 +55,19 @@ export interface AppConfig {
   logLevel: LogLevel;
   logFormat: LogFormat;
   production: boolean;
+  /** VAPID_PUBLIC_KEY / VAPID_PRIVATE_KEY (base64url, a matching P-256 pair); null: the pair kept in the database. */
+  vapidKeys: VapidKeys | null;
+  /** VAPID_SUBJECT: a `mailto:` or `https:` contact that push services may use. */
+  vapidSubject: string;
+  /** PUSH_TTL_SECONDS: how long a push service keeps a push, and how long it is retried. */
+  pushTtlSeconds: number;
+  /** PUSH_ENDPOINT_ALLOW: host names (lower case), addresses and CIDRs that subscription endpoints may use despite the SSRF rule. */
+  pushEndpointAllow: string[];
+}
+
+export interface VapidKeys {
+  publicKey: string;
+  privateKey: string;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -155,6 +168,66 @@ function logFormat(env: NodeJS.ProcessEnv, stdoutIsTTY: boolean): LogFormat {
   return format;
 }
 
+/** An uncompressed P-256 point (65 bytes) and a 32-byte scalar, base64url, that belong together. */
+function vapidKeys(env: NodeJS.ProcessEnv): VapidKeys | null {
+  const publicKey = env.VAPID_PUBLIC_KEY?.trim() ?? '';
+  const privateKey = env.VAPID_PRIVATE_KEY?.trim() ?? '';
+  if (!publicKey && !privateKey) return null;
+  if (!publicKey) throw new ConfigError('VAPID_PUBLIC_KEY is required when VAPID_PRIVATE_KEY is set');
+  if (!privateKey) throw new ConfigError('VAPID_PRIVATE_KEY is required when VAPID_PUBLIC_KEY is set');
+  const base64url = /^[A-Za-z0-9_-]+$/;
+  const pub = Buffer.from(publicKey, 'base64url');
+  if (!base64url.test(publicKey) || pub.length !== 65 || pub[0] !== 4) {
+    throw new ConfigError('VAPID_PUBLIC_KEY must be an uncompressed P-256 public key (65 bytes, base64url)');
+  }
+  const priv = Buffer.from(privateKey, 'base64url');
+  if (!base64url.test(privateKey) || priv.length !== 32) {
+    throw new ConfigError('VAPID_PRIVATE_KEY must be a P-256 private key (32 bytes, base64url)');
+  }
+  const ecdh = createECDH('prime256v1');
+  try {
+    ecdh.setPrivateKey(priv);
+  } catch {
+    throw new ConfigError('VAPID_PRIVATE_KEY is not a valid P-256 private key');
+  }
+  if (!ecdh.getPublicKey().equals(pub)) throw new ConfigError('VAPID_PUBLIC_KEY does not belong to VAPID_PRIVATE_KEY');
+  return { publicKey, privateKey };
+}
+
+function vapidSubject(env: NodeJS.ProcessEnv): string {
+  const raw = env.VAPID_SUBJECT?.trim();
+  if (!raw) return 'mailto:admin@localhost';
+  let protocol = '';
+  try {
+    protocol = new URL(raw).protocol;
+  } catch {
+    // refused below
+  }
+  if (protocol !== 'mailto:' && protocol !== 'https:') {
+    throw new ConfigError(`VAPID_SUBJECT must be a mailto: or https: URL (got "${raw}")`);
+  }
+  return raw;
+}
+
+/**
+ * PUSH_ENDPOINT_ALLOW: comma-separated host names, IP addresses (IPv6 with or without brackets) and
+ * CIDRs. Names are kept in lower case, addresses without brackets.
+ */
+function pushEndpointAllow(env: NodeJS.ProcessEnv): string[] {
+  const raw = env.PUSH_ENDPOINT_ALLOW?.trim();
+  if (!raw) return [];
+  return raw.split(',').map((entry) => {
+    const item = entry
+      .trim()
+      .replace(/^\[(.*)\](\/\d+)?$/, '$1$2')
+      .toLowerCase();
+    if (isAddressOrCidr(item) || (HOST_NAME.test(item) && !/^[\d.]+$/.test(item))) return item;
+    throw new ConfigError(
+      `PUSH_ENDPOINT_ALLOW must be a comma-separated list of host names, addresses and CIDRs (got "${entry.trim()}" in "${raw}")`,
+    );
+  });
+}
+
 /** `stdoutIsTTY` picks the default LOG_FORMAT; a parameter so that tests need no terminal. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTTY = process.stdout.isTTY === true): AppConfig {
   const production = env.NODE_ENV === 'production';
@@ -203,5 +276,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTTY = p
     logLevel: logLevel(env),
     logFormat: logFormat(env, stdoutIsTTY),
     production,
+    vapidKeys: vapidKeys(env),
+    vapidSubject: vapidSubject(env),
+    pushTtlSeconds: positiveInt(env, 'PUSH_TTL_SECONDS', 86_400, 0),
+    pushEndpointAllow: pushEndpointAllow(env),
   };
 }

@@ -3,6 +3,8 @@ import type { ChatSummaryDto } from './dto/chat.dto';
 export interface ReceiptEvent {
   chatId: string;
   userId: string;
+  /** The session (device) that moved the cursor: a read there clears notifications on the user's other devices. */
+  sessionId: string;
   type: 'delivered' | 'read';
   seq: number;
   recipientIds: string[];

@@ -359,6 +359,7 @@ export class ChatsService {
     this.events.emit('receipt', {
       chatId,
       userId: caller.userId,
+      sessionId: caller.sessionId,
       type: kind,
       seq: kind === 'read' ? moved.read : moved.delivered,
       recipientIds,

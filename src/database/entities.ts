@@ -7,6 +7,10 @@ import { MessageEdit } from '../conversations/message-edit.entity';
 import { MessageHide } from '../conversations/message-hide.entity';
 import { Message } from '../conversations/message.entity';
 import { MessageReaction } from '../conversations/reactions.entity';
+import { PushDelivery } from '../push/push-delivery.entity';
+import { PushOutboxEntry } from '../push/push-outbox.entity';
+import { PushSubscription } from '../push/push-subscription.entity';
+import { VapidKeyPair } from '../push/vapid-key-pair.entity';
 import { User } from '../users/user.entity';
 
 export const ENTITIES = [
@@ -20,4 +24,8 @@ export const ENTITIES = [
   Attachment,
   MessageAttachment,
   MessageReaction,
+  PushSubscription,
+  PushOutboxEntry,
+  PushDelivery,
+  VapidKeyPair,
 ];

@@ -6,6 +6,7 @@ import { RedisConnections } from '../common/redis-connections';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { LocalPresenceStore, newToken, PRESENCE_SCRIPTS, PresenceStore, RedisPresenceStore, tokenTime } from './presence-store';
 import { PresenceRepository } from './presence.repository';
+import { LocalSessionPresence, RedisSessionPresence, SessionPresence } from './session-presence';
 
 export interface PresenceState {
   userId: string;
@@ -38,6 +39,10 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
   private readonly localStore = new LocalPresenceStore(this.local);
   private store: PresenceStore = this.localStore;
   private redisStore: RedisPresenceStore | null = null;
+  /** Sockets connected to this instance, per session (device): push notifications skip connected sessions. */
+  private readonly localSessions = new Map<string, number>();
+  private sessions: SessionPresence = new LocalSessionPresence(this.localSessions);
+  private redisSessions: RedisSessionPresence | null = null;
   private heartbeat?: NodeJS.Timeout;
   private beating = false;
   private stopped = false;
@@ -66,6 +71,12 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
       this.timers,
     );
     this.store = this.redisStore;
+    this.redisSessions = new RedisSessionPresence(
+      client,
+      { prefix: REDIS_PREFIX, instanceId: this.instanceId, ttlMs: HEARTBEAT_TTL_MS },
+      this.localSessions,
+    );
+    this.sessions = this.redisSessions;
     await this.beat();
     this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS);
     this.heartbeat.unref();
@@ -80,6 +91,7 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
     try {
       if (this.redisStore) {
         await this.redisStore.leave();
+        await this.redisSessions?.leave();
       } else {
         // Nobody else will: remember when the users of this single instance were last seen.
         const shown = this.localStore.shownUsers();
@@ -95,28 +107,50 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
     }
   }
 
-  /** A socket of the user connected to this instance. */
-  async connected(userId: string): Promise<void> {
+  /** A socket of the user's session connected to this instance. */
+  async connected(userId: string, sessionId: string): Promise<void> {
     if (this.stopped) return;
     this.local.set(userId, (this.local.get(userId) ?? 0) + 1);
+    const sessionSockets = (this.localSessions.get(sessionId) ?? 0) + 1;
+    this.localSessions.set(sessionId, sessionSockets);
     try {
+      if (sessionSockets === 1) await this.sessions.added(sessionId);
       if (await this.store.add(userId)) await this.announce(userId, true, null);
     } catch (err) {
       this.warn('connect', err);
     }
   }
 
-  /** A socket of the user (that `connected` counted) went away. */
-  async disconnected(userId: string): Promise<void> {
+  /** A socket of the user's session (that `connected` counted) went away. */
+  async disconnected(userId: string, sessionId: string): Promise<void> {
     if (this.stopped) return;
     const left = (this.local.get(userId) ?? 0) - 1;
     if (left > 0) this.local.set(userId, left);
     else this.local.delete(userId);
+    const sessionLeft = (this.localSessions.get(sessionId) ?? 0) - 1;
+    if (sessionLeft > 0) this.localSessions.set(sessionId, sessionLeft);
+    else this.localSessions.delete(sessionId);
     const token = newToken();
     try {
+      if (sessionLeft <= 0) await this.sessions.removed(sessionId);
       if (await this.store.remove(userId, token)) this.schedule(userId, token);
     } catch (err) {
       this.warn('disconnect', err);
+    }
+  }
+
+  /**
+   * The sessions of these that have a connected socket on any instance (no grace period: a device
+   * without a socket gets push notifications). When Redis cannot be reached, those of this instance:
+   * a push too many rather than one lost.
+   */
+  async connectedSessions(sessionIds: string[]): Promise<Set<string>> {
+    if (!sessionIds.length) return new Set();
+    try {
+      return await this.sessions.connectedOf(sessionIds);
+    } catch (err) {
+      this.warn('sessions', err);
+      return new Set(sessionIds.filter((id) => this.localSessions.has(id)));
     }
   }
 
@@ -181,6 +215,7 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
     try {
       const token = newToken();
       const { orphans, shown } = await this.redisStore.heartbeat(token);
+      await this.redisSessions?.beat();
       if (orphans.length) this.logger.log(`took over the presence of ${orphans.length} user(s) of a stopped instance`);
       for (const userId of orphans) this.schedule(userId, token);
       for (const userId of shown) await this.announce(userId, true, null);

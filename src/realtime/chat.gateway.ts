@@ -132,7 +132,7 @@ export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<S
     }
     void socket.join([userRoom(state.caller.userId), sessionRoom(state.caller.sessionId)]);
     socket.onAny((event: unknown, ...args: unknown[]) => this.dispatch(socket, state, event, args));
-    state.presence = this.presence.connected(state.caller.userId).finally(() => {
+    state.presence = this.presence.connected(state.caller.userId, state.caller.sessionId).finally(() => {
       state.presence = null; // counted: nothing to wait for any more
     });
   }
@@ -141,7 +141,7 @@ export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<S
     const state = socket.data as SocketState | undefined;
     if (!state?.caller) return;
     const counted = state.presence ?? Promise.resolve();
-    void counted.then(() => this.presence.disconnected(state.caller.userId));
+    void counted.then(() => this.presence.disconnected(state.caller.userId, state.caller.sessionId));
   }
 
   // --- client events ---

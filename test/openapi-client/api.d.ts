@@ -564,6 +564,70 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/push/vapid-public-key': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The server's VAPID public key: PushManager.subscribe's applicationServerKey
+     * @description The server's VAPID public key: PushManager.subscribe's applicationServerKey
+     */
+    get: operations['PushController_vapidPublicKey'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/push/subscriptions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * This session's push subscriptions
+     * @description This session's push subscriptions
+     */
+    get: operations['PushController_list'];
+    put?: never;
+    /**
+     * Store this session's push subscription (a browser PushSubscription's JSON); the same endpoint again: 200, keys updated
+     * @description Store this session's push subscription (a browser PushSubscription's JSON); the same endpoint again: 200, keys updated
+     */
+    post: operations['PushController_subscribe'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/push/subscriptions/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Remove one of this session's push subscriptions
+     * @description Remove one of this session's push subscriptions
+     */
+    delete: operations['PushController_remove'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -895,6 +959,36 @@ export interface components {
       /** @description pass as cursor for the next (older) page; null on the last page */
       nextCursor: string | null;
     };
+    VapidPublicKeyDto: {
+      /** @description the server's VAPID public key (RFC 8292): an uncompressed P-256 point, base64url — PushManager.subscribe's applicationServerKey */
+      publicKey: string;
+    };
+    PushKeysDto: {
+      /** @description the browser's P-256 public key: an uncompressed point (65 bytes), base64url */
+      p256dh: string;
+      /** @description the 16-byte authentication secret, base64url */
+      auth: string;
+    };
+    CreatePushSubscriptionDto: {
+      /**
+       * @description the push service URL: https:// to a public host (not loopback, private or link-local), unless PUSH_ENDPOINT_ALLOW lists it
+       * @example https://fcm.googleapis.com/fcm/send/cXb…
+       */
+      endpoint: string;
+      keys: components['schemas']['PushKeysDto'];
+      /** @description as the browser sends it (ms since the epoch, or null); not used: a push service that ended the subscription answers 404 or 410 */
+      expirationTime?: number | null;
+    };
+    PushSubscriptionDto: {
+      /** Format: uuid */
+      id: string;
+      endpoint: string;
+      /** Format: date-time */
+      createdAt: string;
+    };
+    PushSubscriptionListDto: {
+      items: components['schemas']['PushSubscriptionDto'][];
+    };
     /** @enum {string} */
     ErrorCode:
       | 'VALIDATION_FAILED'
@@ -912,6 +1006,7 @@ export interface components {
       | 'USER_NOT_FOUND'
       | 'ATTACHMENT_NOT_FOUND'
       | 'MEMBER_NOT_FOUND'
+      | 'PUSH_SUBSCRIPTION_NOT_FOUND'
       | 'METHOD_NOT_ALLOWED'
       | 'NOT_ACCEPTABLE'
       | 'CONFLICT'
@@ -928,6 +1023,7 @@ export interface components {
       | 'MESSAGE_NOT_REACTABLE'
       | 'REACTION_LIMIT'
       | 'MESSAGE_NOT_REPLIABLE'
+      | 'PUSH_SUBSCRIPTION_LIMIT'
       | 'RATE_LIMITED'
       | 'INTERNAL_ERROR'
       | 'UNAVAILABLE';
@@ -4785,6 +4881,329 @@ export interface operations {
             statusCode?: 404;
             /** @enum {unknown} */
             code?: 'ATTACHMENT_NOT_FOUND';
+          };
+        };
+      };
+      /** @description UNAVAILABLE */
+      503: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 503;
+            /** @enum {unknown} */
+            code?: 'UNAVAILABLE';
+          };
+        };
+      };
+    };
+  };
+  PushController_vapidPublicKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['VapidPublicKeyDto'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 401;
+            /** @enum {unknown} */
+            code?: 'UNAUTHORIZED';
+          };
+        };
+      };
+      /** @description UNAVAILABLE */
+      503: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 503;
+            /** @enum {unknown} */
+            code?: 'UNAVAILABLE';
+          };
+        };
+      };
+    };
+  };
+  PushController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PushSubscriptionListDto'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 401;
+            /** @enum {unknown} */
+            code?: 'UNAUTHORIZED';
+          };
+        };
+      };
+      /** @description UNAVAILABLE */
+      503: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 503;
+            /** @enum {unknown} */
+            code?: 'UNAVAILABLE';
+          };
+        };
+      };
+    };
+  };
+  PushController_subscribe: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreatePushSubscriptionDto'];
+      };
+    };
+    responses: {
+      /** @description this session had the endpoint already: its keys are updated */
+      200: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PushSubscriptionDto'];
+        };
+      };
+      201: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PushSubscriptionDto'];
+        };
+      };
+      /** @description VALIDATION_FAILED */
+      400: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 400;
+            /** @enum {unknown} */
+            code?: 'VALIDATION_FAILED';
+          };
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 401;
+            /** @enum {unknown} */
+            code?: 'UNAUTHORIZED';
+          };
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 413;
+            /** @enum {unknown} */
+            code?: 'PAYLOAD_TOO_LARGE';
+          };
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE */
+      415: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 415;
+            /** @enum {unknown} */
+            code?: 'UNSUPPORTED_MEDIA_TYPE';
+          };
+        };
+      };
+      /** @description PUSH_SUBSCRIPTION_LIMIT */
+      422: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 422;
+            /** @enum {unknown} */
+            code?: 'PUSH_SUBSCRIPTION_LIMIT';
+          };
+        };
+      };
+      /** @description UNAVAILABLE */
+      503: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 503;
+            /** @enum {unknown} */
+            code?: 'UNAVAILABLE';
+          };
+        };
+      };
+    };
+  };
+  PushController_remove: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description VALIDATION_FAILED */
+      400: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 400;
+            /** @enum {unknown} */
+            code?: 'VALIDATION_FAILED';
+          };
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 401;
+            /** @enum {unknown} */
+            code?: 'UNAUTHORIZED';
+          };
+        };
+      };
+      /** @description PUSH_SUBSCRIPTION_NOT_FOUND */
+      404: {
+        headers: {
+          /** @description the request id (the one sent, or a new one), also in the logs */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'] & {
+            /** @constant */
+            statusCode?: 404;
+            /** @enum {unknown} */
+            code?: 'PUSH_SUBSCRIPTION_NOT_FOUND';
           };
         };
       };
