@@ -4,8 +4,15 @@ import { AddressInfo, Server, Socket, connect, createServer } from 'node:net';
  * A TCP proxy in front of PostgreSQL that records every statement the service sends: simple
  * queries ('Q') and executions of the extended protocol ('E', with the text of the last 'P').
  * Counting on the wire is exact and immediate (pg_stat_* lag, pg_stat_statements needs a preload).
- * Give the service `proxy(databaseUrl)` as its DATABASE_URL (useService's `connectVia`).
+ * Give the service `proxy(databaseUrl)` as its DATABASE_URL (useService's `connectVia`). Background
+ * work (BACKGROUND) is left out, so the statements are those of the requests made.
  */
+/**
+ * What the service does by itself, not for a request: the periodic clean-up of attachments and the
+ * push worker (its polling, and any transaction of it). Left out of what is recorded.
+ */
+const BACKGROUND = /push_outbox|push_deliveries|attachments SET (deleted_at|purged_at)|purged_at IS NULL/;
+
 export class StatementRecorder {
   readonly statements: string[] = [];
   private readonly server: Server = createServer((client) => this.handle(client));
@@ -36,6 +43,20 @@ export class StatementRecorder {
     let buffer = Buffer.alloc(0);
     let started = false;
     let lastParsed = '';
+    // A transaction is kept back until it ends, then left out whole when it was background work.
+    let transaction: string[] | null = null;
+    const record = (statement: string) => {
+      if (/^(START TRANSACTION|BEGIN)\b/i.test(statement)) transaction = [];
+      if (!transaction) {
+        if (!BACKGROUND.test(statement)) this.statements.push(statement);
+        return;
+      }
+      transaction.push(statement);
+      if (/^(COMMIT|ROLLBACK)\b/i.test(statement)) {
+        if (!transaction.some((t) => BACKGROUND.test(t))) this.statements.push(...transaction);
+        transaction = null;
+      }
+    };
     const cstring = (buf: Buffer, from: number) => {
       const end = buf.indexOf(0, from);
       return { text: buf.subarray(from, end).toString('utf8'), next: end + 1 };
@@ -59,9 +80,9 @@ export class StatementRecorder {
         const total = 1 + buffer.readInt32BE(1);
         if (buffer.length < total) return;
         const body = buffer.subarray(5, total);
-        if (type === 'Q') this.statements.push(cstring(body, 0).text);
+        if (type === 'Q') record(cstring(body, 0).text);
         if (type === 'P') lastParsed = cstring(body, cstring(body, 0).next).text;
-        if (type === 'E') this.statements.push(lastParsed);
+        if (type === 'E') record(lastParsed);
         buffer = buffer.subarray(total);
       }
     });
