@@ -21,10 +21,10 @@ describe('PushPacer', () => {
   });
 
   it('halves its rate while the event loop is busy, down to the floor; speeds up again when it is quiet', () => {
-    const { p } = pacer([0.95, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95, 0.7, 0.1]);
+    const { p } = pacer([0.99, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99, 0.9, 0.1]);
     for (let i = 0; i < 8; i++) p.adjust();
     expect(p.pushesPerSecond).toBe(PACE_MIN);
-    p.adjust(); // 0.7: neither busy nor quiet
+    p.adjust(); // 0.9: neither busy nor quiet
     expect(p.pushesPerSecond).toBe(PACE_MIN);
     p.adjust();
     expect(p.pushesPerSecond).toBe(PACE_MIN * 1.25 + 100);

@@ -6,9 +6,13 @@ export const PACE_START = 1000;
 export const PACE_MIN = 50;
 /** How often the pacer looks at how busy the process is. */
 export const PACE_TICK_MS = 250;
-/** Above this event-loop utilisation the process is busy: pushes give way; below the lower one they speed up. */
-const BUSY = 0.85;
-const IDLE = 0.6;
+/**
+ * Above this event-loop utilisation the process is busy: pushes give way; below the lower one they
+ * speed up. Pushes count towards the utilisation too, so the upper one is high: a worker alone with
+ * a backlog settles near it.
+ */
+const BUSY = 0.95;
+const IDLE = 0.8;
 
 /** The event loop's utilisation (0…1) since the previous call. */
 export function eventLoopBusy(): () => number {
@@ -24,8 +28,8 @@ export function eventLoopBusy(): () => number {
 /**
  * Pushes give way to sends. Encrypting and sending a push costs this process CPU that sends would
  * otherwise use, so the worker sends at a rate that follows how busy the event loop is (AIMD: halved
- * when the utilisation was over 85 % in the last quarter second, raised by a quarter plus 100/s when
- * it was under 60 %). When sends saturate the process, pushes slow down to PACE_MIN per second and
+ * when the utilisation was over 95 % in the last quarter second, raised by a quarter plus 100/s when
+ * it was under 80 %). When sends saturate the process, pushes slow down to PACE_MIN per second and
  * catch up once the load drops; on a quiet process they go as fast as the push services take them.
  * A token bucket holds half a second of the current rate.
  */
