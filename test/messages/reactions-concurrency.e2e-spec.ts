@@ -125,6 +125,19 @@ describe('messages: reactions under concurrency (one instance)', () => {
     expect(third.slice(0, 2)).toEqual(second);
   });
 
+  it('20 users toggling the same reaction 50 times each, all at once: counts equal the rows and the last event each client saw', async () => {
+    const { users } = state;
+    const m = await sendOk(users[0], state.chatId, 'the most toggled message');
+    // 1,000 changes in flight together: each user's 50 alternate put and take back, over REST and its socket.
+    await runAll(
+      m,
+      users.flatMap((user, i) => Array.from({ length: 50 }, (_, k) => ({ user, emoji: '👏', on: k % 2 === 0, over: over(i + k) }))),
+    );
+    const rows = await expectConsistent(m);
+    expect(rows.length).toBeLessThanOrEqual(1);
+    expect(rows[0]?.count ?? 0).toBeLessThanOrEqual(USERS);
+  });
+
   it('30 different emoji at once: exactly 20 stay, the others are refused with REACTION_LIMIT', async () => {
     const { users } = state;
     const m = await sendOk(users[0], state.chatId, 'limit race');
