@@ -122,7 +122,9 @@ describe('web client (Chromium)', () => {
       directChatId = (await a.getAttribute('.chat-item[aria-current="true"]', 'data-chat-id'))!;
       expect(directChatId).toMatch(/^[0-9a-f-]{36}$/);
 
-      // A sends (Enter). B is online with the chat closed: its client acknowledges delivery.
+      // A sends (Enter) once the chat has opened (its header shows B online, as a person would see).
+      // B is online with the chat closed: its client acknowledges delivery.
+      await expectText(a.locator('#chat-subtitle'), 'online');
       await a.fill('#message-input', 'Hello Bob!');
       await a.press('#message-input', 'Enter');
       await expectText(lastMessage(a, 'own').locator('.text'), 'Hello Bob!');
