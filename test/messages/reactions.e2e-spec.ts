@@ -351,7 +351,8 @@ describe('messages: reactions', () => {
         await react(x, chatId, seq, seq % 2 ? HEART : '🎉');
       }
       const all = await statementsOf(page);
-      expect(all).toEqual(one);
+      // The same statements (the lookups run side by side on the pool: their order on the wire varies).
+      expect([...all].sort()).toEqual([...one].sort());
       const items = ok(await page(), 200).items;
       expect(items.filter((m) => m.reactions.length)).toHaveLength(50);
       expect(items[9].reactions).toEqual([
