@@ -1,8 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAIN_JS, TEST_JWT_SECRET } from './support/service';
+import { startRefused } from './support/service';
 
 /** LOG_LEVEL and HOST are checked with the rest of the configuration, before anything starts. */
 describe('configuration: a bad LOG_LEVEL or HOST stops the start with exit 2, naming the variable', () => {
@@ -16,11 +15,7 @@ describe('configuration: a bad LOG_LEVEL or HOST stops the start with exit 2, na
     ['HOST', { HOST: 'http://127.0.0.1' }],
     ['HOST', { HOST: '999.1.1.1' }],
   ])('%s: %j', (variable, env) => {
-    const started = spawnSync(process.execPath, [MAIN_JS], {
-      env: { PATH: process.env.PATH, NODE_ENV: 'test', PORT: '0', DATA_DIR: dataDir, JWT_SECRET: TEST_JWT_SECRET, ...env },
-      encoding: 'utf8',
-      timeout: 15_000,
-    });
+    const started = startRefused(env, dataDir);
     expect(started.status).toBe(2);
     expect(started.stderr).toMatch(new RegExp(`^configuration error: ${variable} `));
     // A message for the operator, not a crash: no stack trace.

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +5,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import type { ErrorBody, RetryAfter } from '../src/common/app.exception';
 import { expectError, registerUser, TestUser } from './support/api';
-import { MAIN_JS, startTestService, TEST_JWT_SECRET, TestService } from './support/service';
+import { startRefused, startTestService, TestService } from './support/service';
 import { connectSocket, TestSocket } from './support/sockets';
 
 /** The body and header every 429 carries: whole seconds, the same in both. */
@@ -226,11 +225,7 @@ describe('v1.1 rules', () => {
       ['TRUST_PROXY', { TRUST_PROXY: 'proxy.internal' }],
       ['LOG_FORMAT', { LOG_FORMAT: 'xml' }],
     ])('a bad %s (%j) stops the start with exit 2, naming it', (variable, env) => {
-      const started = spawnSync(process.execPath, [MAIN_JS], {
-        env: { PATH: process.env.PATH, NODE_ENV: 'test', PORT: '0', DATA_DIR: dataDir, JWT_SECRET: TEST_JWT_SECRET, ...env },
-        encoding: 'utf8',
-        timeout: 15_000,
-      });
+      const started = startRefused(env, dataDir);
       expect(started.status).toBe(2);
       expect(started.stderr).toMatch(new RegExp(`^configuration error: ${variable} `));
       expect(existsSync(dataDir)).toBe(false);

@@ -1,9 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Api, ok } from '../support/api';
-import { MAIN_JS, ServiceProcess, spawnService, TEST_JWT_SECRET } from '../support/service';
+import { ServiceProcess, spawnService, startRefused } from '../support/service';
 import { TestPushService } from './push-service';
 import { networkGuard, PUSH_ALLOW, VapidPublicKeyDto } from './support';
 
@@ -60,11 +59,7 @@ describe('push configuration: a bad value stops the start with exit 2, naming th
     ['PUSH_TTL_SECONDS', { PUSH_TTL_SECONDS: '1d' }],
     ['PUSH_ENDPOINT_ALLOW', { PUSH_ENDPOINT_ALLOW: 'https://push.example.com' }],
   ])('%s: %j', (variable, env) => {
-    const started = spawnSync(process.execPath, [MAIN_JS], {
-      env: { PATH: process.env.PATH, NODE_ENV: 'test', PORT: '0', DATA_DIR: dataDir, JWT_SECRET: TEST_JWT_SECRET, ...env },
-      encoding: 'utf8',
-      timeout: 15_000,
-    });
+    const started = startRefused(env, dataDir);
     expect(started.status).toBe(2);
     expect(started.stderr).toMatch(new RegExp(`^configuration error: ${variable} `));
     expect(existsSync(dataDir)).toBe(false);

@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -256,5 +256,14 @@ export function useService(
       const value: unknown = Reflect.get(target, key, target);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
+  });
+}
+
+/** Runs the built service with `env` until it exits (a start that the configuration refuses). */
+export function startRefused(env: Record<string, string>, dataDir: string) {
+  return spawnSync(process.execPath, [MAIN_JS], {
+    env: { PATH: process.env.PATH, NODE_ENV: 'test', PORT: '0', DATA_DIR: dataDir, JWT_SECRET: TEST_JWT_SECRET, ...env },
+    encoding: 'utf8',
+    timeout: 15_000,
   });
 }
