@@ -3,20 +3,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { entityFromRow } from '../common/raw-rows';
 import { visibleTo } from '../common/visibility';
+import { mutedNow } from '../conversations/mute.query';
 import type { VapidKeys } from '../config/app-config';
 import { PushKind } from './push-delivery.entity';
 import { PushSubscription } from './push-subscription.entity';
 import { VapidKeyPair } from './vapid-key-pair.entity';
 
-/**
- * The member `cm` has the chat muted now, and the message `m` mentions `cm`'s user. Read through
- * to_jsonb so that this SQL runs before and after migration 1795610000000 (mute and mentions) is
- * merged; without those columns nobody is muted and nobody mentioned. Once merged, these are
- * `mutedNow('cm')` (src/conversations/mute.query.ts) and `m.mentions @> ARRAY[cm.user_id]`.
- */
-const MUTED = `(COALESCE((to_jsonb(cm)->>'muted')::boolean, false)
-               AND (to_jsonb(cm)->>'muted_until' IS NULL OR (to_jsonb(cm)->>'muted_until')::timestamptz > now()))`;
-const MENTIONED = `(COALESCE(to_jsonb(m)->'mentions', '[]'::jsonb) @> to_jsonb(cm.user_id::text))`;
+/** The message `m` mentions the member `cm`'s user (the `mentions` column: user ids). */
+const MENTIONED = `(m.mentions @> ARRAY[cm.user_id])`;
 
 /** A subscription that a stored message owes a push to (before the presence check). */
 export interface OwedPush {
@@ -258,7 +252,7 @@ export class PushRepository {
              JOIN push_subscriptions s ON s.user_id = cm.user_id
              JOIN sessions se ON se.id = s.session_id AND se.revoked_at IS NULL AND se.expires_at > now()
             WHERE (m.type = 'text' OR m.event->'userIds' @> to_jsonb(cm.user_id::text))
-              AND (NOT ${MUTED} OR ${MENTIONED})
+              AND (NOT ${mutedNow('cm')} OR ${MENTIONED})
          ) o ON o.message_id = c.message_id
         ORDER BY c.id`,
       [limit],
