@@ -48,6 +48,8 @@ export default tseslint.config(
       },
     },
   },
+  // The service worker runs in a worker, not a page: its global is `self`.
+  { files: ['public/sw.js'], languageOptions: { globals: { self: 'readonly' } } },
   {
     files: ['bench/**/*.js', 'scripts/**/*.js', '*.js', '.dependency-cruiser.js'],
     languageOptions: {

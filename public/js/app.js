@@ -1,6 +1,7 @@
 // Entry point: shows the log-in form or the app, and follows the session (also across tabs).
 import { api, getSession, logout, onSessionChange } from './api.js';
 import { $, fillIcons } from './dom.js';
+import { initNotifications, startNotifications } from './notifications.js';
 import { startSession, stopSession } from './session.js';
 import { initAuthView, showAuthView } from './views/auth.js';
 import { initChatView } from './views/chat.js';
@@ -24,7 +25,7 @@ async function enter(session) {
     // the stored profile will do; a dead session logs out through onSessionChange
   }
   if (currentUserId !== me.id) return;
-  startSession(me);
+  void startSession(me).then(() => currentUserId === me.id && startNotifications());
 }
 
 function leave() {
@@ -44,6 +45,7 @@ initChatList();
 initChatView();
 initDialogs();
 initMessageDialogs();
+initNotifications();
 $('#logout-btn').addEventListener('click', () => logout());
 // Opening a chat from the list moves focus to the composer (not on phones: no keyboard popping up).
 $('#chat-list').addEventListener('click', (e) => {
