@@ -12,6 +12,7 @@ const { io } = require('socket.io-client');
 const lib = require('./lib');
 const { searchScenario, searchMarkdown } = require('./search');
 const { pushScenario, pushMarkdown } = require('./push');
+const { slowReaderScenario, slowReaderMarkdown } = require('./slow-reader');
 
 const SECONDS = Number(process.env.BENCH_SECONDS || 10);
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : null;
@@ -476,6 +477,7 @@ function markdown(r) {
   if (r.coldStart)
     lines.push(`Embedded mode start to /health 200: ${r.coldStart.map((c) => `${c.kind} ${c.msToHealthy} ms`).join(', ')}.`, '');
   if (r.search) lines.push(searchMarkdown(r));
+  if (r.slowReader) lines.push(slowReaderMarkdown(r));
   if (r.push) lines.push(...pushMarkdown(r.push));
   return lines.join('\n');
 }
@@ -489,6 +491,7 @@ async function main() {
   if (wanted('fanout')) await fanoutScenario(results);
   if (wanted('history') || wanted('chatlist') || wanted('connections')) await readScenarios(results);
   if (wanted('coldstart')) await coldStart(results);
+  if (ONLY?.includes('slowreader')) await slowReaderScenario(results, log);
   if (wanted('search')) await searchScenario(results);
   if (wanted('push')) await pushScenario(results, { openLoop, connectMany, closeAll, seconds: SECONDS, log });
   if (results.send) {

@@ -49,6 +49,9 @@ export interface AppConfig {
   uploadRatePerMinute: number;
   /** Text-send statements one instance runs at once; sends arriving meanwhile are stored together. */
   sendStatementsInFlight: number;
+  /** SOCKET_OUTBOUND_MAX_BYTES / _EVENTS: what may wait for one socket whose client does not read; past it the socket is closed. */
+  socketOutboundMaxBytes: number;
+  socketOutboundMaxEvents: number;
   corsOrigins: string[] | true;
   /** Which peers may say who the client is (X-Forwarded-For): rate limits and logs use that address. */
   trustProxy: TrustProxy;
@@ -271,6 +274,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTTY = p
     sendRateBurst: positiveInt(env, 'SEND_RATE_BURST', 40),
     sendStatementsInFlight: positiveInt(env, 'SEND_STATEMENTS_IN_FLIGHT', 4),
     uploadRatePerMinute: positiveInt(env, 'UPLOAD_RATE_PER_MINUTE', 30, 0),
+    socketOutboundMaxBytes: positiveInt(env, 'SOCKET_OUTBOUND_MAX_BYTES', 1024 * 1024, 64 * 1024),
+    socketOutboundMaxEvents: positiveInt(env, 'SOCKET_OUTBOUND_MAX_EVENTS', 1000, 16),
     corsOrigins: !cors || cors === '*' ? true : cors.split(',').map((o) => o.trim()),
     trustProxy: trustProxy(env),
     logLevel: logLevel(env),

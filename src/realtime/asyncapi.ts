@@ -81,6 +81,8 @@ const SERVER_EVENT_DOCS = {
   'chat:updated':
     'The chat as the recipient sees it (ChatSummary): sent to members when the chat is created, renamed or its members change, and to the recipient’s other devices when it pinned or unpinned it.',
   'chat:removed': 'The chat left the recipient’s list: it was removed from the chat, or deleted it on another device.',
+  'server:closing':
+    'The server is closing this socket (a socket.io disconnect follows): SLOW_READER when the client did not read fast enough and more was waiting for it than the server keeps. What was waiting is not sent: reconnect and catch up over REST.',
 } satisfies { [E in ServerEventName]: string };
 
 /** `message:send` → `MessageSend`: a component key (AsyncAPI keys take no ":"). */

@@ -6,6 +6,7 @@ import type { RedisClientType } from 'redis';
 import { Server, ServerOptions } from 'socket.io';
 import { RedisConnections } from '../common/redis-connections';
 import { AppConfig } from '../config/app-config';
+import { boundOutbound } from './outbound-limits';
 
 /** Largest socket.io frame accepted; a bigger one closes that connection. */
 export const SOCKET_MAX_FRAME_BYTES = 1024 * 1024;
@@ -51,8 +52,10 @@ export class RealtimeIoAdapter extends IoAdapter {
     const server = http && port === 0 ? new Server(http, settings) : new Server(port, settings);
     // socket.io keeps the handshake's HTTP request for the socket's whole life; nothing here needs
     // it after the handshake (the token is in `socket.handshake.auth`), so free it per connection.
-    server.engine.on('connection', (raw: { request: unknown }) => {
+    const limits = { maxBytes: this.config.socketOutboundMaxBytes, maxEvents: this.config.socketOutboundMaxEvents };
+    server.engine.on('connection', (raw: { request: unknown } & Parameters<typeof boundOutbound>[0]) => {
       raw.request = null;
+      boundOutbound(raw, limits, this.log);
     });
     return server;
   }

@@ -105,6 +105,16 @@ export class ReceiptNoticeDto {
   seq: number;
 }
 
+/** The last event before the server closes a socket (then a socket.io disconnect, "io server disconnect"). */
+export class ServerClosingDto {
+  @ApiProperty({
+    enum: ['SLOW_READER'],
+    description: 'SLOW_READER: more was waiting for this socket than SOCKET_OUTBOUND_MAX_BYTES / _EVENTS allow; catch up over REST',
+  })
+  reason: 'SLOW_READER';
+  @ApiProperty() message: string;
+}
+
 export class TypingNoticeDto {
   @ApiProperty({ format: 'uuid' }) chatId: string;
   @ApiProperty({ format: 'uuid' }) userId: string;
@@ -121,6 +131,7 @@ export const SERVER_EVENT_PAYLOADS = {
   presence: PresenceItemDto,
   'chat:updated': ChatSummaryDto,
   'chat:removed': ChatIdDto,
+  'server:closing': ServerClosingDto,
 } as const satisfies Record<string, WireClass>;
 
 export type ServerEventName = keyof typeof SERVER_EVENT_PAYLOADS;
