@@ -19,7 +19,14 @@ export class MessageViewsService {
     return items.map(({ message, viewerId }, i) => {
       const { attachments, reactions, replyTo, others } = shown[i];
       // Alone in the chat: nobody else to receive or read it.
-      return toMessageDto(message, attachments, viewerId, others ?? { deliveredSeq: message.seq, readSeq: message.seq }, replyTo, reactions);
+      return toMessageDto(
+        message,
+        attachments,
+        viewerId,
+        others ?? { deliveredSeq: message.seq, readSeq: message.seq },
+        replyTo,
+        reactions,
+      );
     });
   }
 
