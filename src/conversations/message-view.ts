@@ -12,6 +12,14 @@ export interface OthersCursors {
 /** What a reply shows of the message it answers: that message as it is now. */
 export type ReplyTarget = Pick<Message, 'seq' | 'senderId' | 'text' | 'deletedAt'>;
 
+/** What a message object shows besides its own row, as one viewer sees it (`others`: on the viewer's own messages, when the chat has other members). */
+export interface MessagePresentation {
+  attachments: AttachmentDto[];
+  reactions: ReactionDto[];
+  replyTo: ReplyTarget | null;
+  others: OthersCursors | null;
+}
+
 /** `replyTo.text` is the start of the original's text, this many code points. */
 export const REPLY_TEXT_MAX = 200;
 

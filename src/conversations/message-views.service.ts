@@ -3,47 +3,31 @@ import { MessageDto } from './dto/message.dto';
 import { Message } from './message.entity';
 import { toMessageDto } from './message-view';
 import { MessagesRepository } from './messages.repository';
-import { ReactionsRepository } from './reactions.repository';
 
-/** Shapes stored messages into the contract's Message for one viewer, in a fixed number of queries. */
+/** Shapes stored messages into the contract's Message for one viewer, in one statement. */
 @Injectable()
 export class MessageViewsService {
-  constructor(
-    private readonly messages: MessagesRepository,
-    private readonly reactions: ReactionsRepository,
-  ) {}
+  constructor(private readonly messages: MessagesRepository) {}
 
   async present(messages: Message[], viewerId: string): Promise<MessageDto[]> {
     return this.presentEach(messages.map((message) => ({ message, viewerId })));
   }
 
-  /**
-   * Each message as its own viewer sees it (a chat's last message for each member), in the same three
-   * queries, and a fourth when some of them are replies.
-   */
+  /** Each message as its own viewer sees it (a chat's last message for each member), in one statement. */
   async presentEach(items: Array<{ message: Message; viewerId: string }>): Promise<MessageDto[]> {
-    if (!items.length) return [];
-    const own = items.filter(({ message, viewerId }) => message.senderId === viewerId);
-    const replies = items.flatMap(({ message: m }) => (m.replyToSeq === null ? [] : [{ chatId: m.chatId, seq: m.replyToSeq }]));
-    const [attachments, cursors, reactions, replyTargets] = await Promise.all([
-      this.messages.findAttachments([...new Set(items.map(({ message }) => message.id))]),
-      this.messages.othersCursors(own.map(({ message, viewerId }) => ({ chatId: message.chatId, viewerId }))),
-      this.reactions.summariesFor(
-        items.map(({ message }) => message.id),
-        items.map(({ viewerId }) => viewerId),
-      ),
-      this.messages.findReplyTargets(replies),
-    ]);
-    return items.map(({ message, viewerId }, i) =>
-      toMessageDto(
+    const shown = await this.messages.findPresentation(items.map(({ message, viewerId }) => ({ messageId: message.id, viewerId })));
+    return items.map(({ message, viewerId }, i) => {
+      const { attachments, reactions, replyTo, others } = shown[i];
+      // Alone in the chat: nobody else to receive or read it.
+      return toMessageDto(
         message,
-        attachments.get(message.id) ?? [],
+        attachments,
         viewerId,
-        cursors.get(`${message.chatId}|${viewerId}`) ?? { deliveredSeq: message.seq, readSeq: message.seq },
-        message.replyToSeq === null ? null : (replyTargets.get(`${message.chatId}|${message.replyToSeq}`) ?? null),
-        reactions[i],
-      ),
-    );
+        others ?? { deliveredSeq: message.seq, readSeq: message.seq },
+        replyTo,
+        reactions,
+      );
+    });
   }
 
   async presentOne(message: Message, viewerId: string): Promise<MessageDto> {

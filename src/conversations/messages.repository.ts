@@ -10,7 +10,8 @@ import { Message, SystemEvent } from './message.entity';
 import { entityFromRow } from '../common/raw-rows';
 import { visibleTo } from '../common/visibility';
 import { HistoryPageQuery, VISIBLE, historyPageQueryBuilder } from './history-page.query';
-import { OthersCursors, ReplyTarget } from './message-view';
+import { MessagePresentation, ReplyTarget } from './message-view';
+import { ReactionDto } from './dto/reaction.dto';
 
 export type { HistoryPageQuery } from './history-page.query';
 
@@ -297,18 +298,45 @@ export class MessagesRepository {
     return result;
   }
 
-  /** min(deliveredSeq), min(readSeq) over the other current members of each chat, for each viewer; keyed `chatId|viewerId`. */
-  async othersCursors(pairs: Array<{ chatId: string; viewerId: string }>): Promise<Map<string, OthersCursors>> {
-    const result = new Map<string, OthersCursors>();
-    if (!pairs.length) return result;
-    const rows: Array<{ chat_id: string; viewer_id: string; delivered: number | null; read: number | null }> = await this.dataSource.query(
-      `SELECT v.chat_id, v.viewer_id, min(cm.delivered_seq) AS delivered, min(cm.read_seq) AS read
-         FROM (SELECT DISTINCT * FROM unnest($1::uuid[], $2::uuid[]) AS t(chat_id, viewer_id)) v
-         JOIN chat_members cm ON cm.chat_id = v.chat_id AND cm.user_id <> v.viewer_id
-        GROUP BY v.chat_id, v.viewer_id`,
-      [pairs.map((p) => p.chatId), pairs.map((p) => p.viewerId)],
-    );
-    for (const r of rows) result.set(`${r.chat_id}|${r.viewer_id}`, { deliveredSeq: r.delivered ?? 0, readSeq: r.read ?? 0 });
+  /**
+   * Everything a message object shows besides its own row, for each message as its viewer sees it
+   * (`pairs[i]`), aligned with the input, in ONE statement for any number of messages: its
+   * attachments (removed ones left out, in their order), its reactions (per emoji, in the order the
+   * message got them, `me` for the viewer), the message it replies to as it is now, and, on the
+   * viewer's own messages, how far the chat's other current members have got (the status ticks).
+   */
+  async findPresentation(pairs: Array<{ messageId: string; viewerId: string }>): Promise<MessagePresentation[]> {
+    if (!pairs.length) return [];
+    const rows: Array<Record<string, unknown> & { i: number; attachments: Array<Record<string, unknown>>; reactions: ReactionDto[] }> =
+      await this.dataSource.query(
+        `SELECT p.i::int - 1 AS i,
+                (SELECT coalesce(json_agg(to_jsonb(a) ORDER BY ma.position), '[]')
+                   FROM message_attachments ma JOIN attachments a ON a.id = ma.attachment_id
+                  WHERE ma.message_id = m.id AND a.deleted_at IS NULL) AS attachments,
+                (SELECT coalesce(json_agg(json_build_object('emoji', x.emoji, 'count', x.count, 'me', x.me) ORDER BY x.added_at, x.emoji), '[]')
+                   FROM (SELECT r.emoji, count(*)::int AS count, bool_or(r.user_id = p.viewer_id) AS me, min(r.emoji_added_at) AS added_at
+                           FROM message_reactions r WHERE r.message_id = m.id GROUP BY r.emoji) x) AS reactions,
+                t.seq AS reply_seq, t.sender_id AS reply_sender_id, t.text AS reply_text, t.deleted_at AS reply_deleted_at,
+                o.others, o.delivered, o.read
+           FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS p(message_id, viewer_id, i)
+           JOIN messages m ON m.id = p.message_id
+           LEFT JOIN messages t ON t.chat_id = m.chat_id AND t.seq = m.reply_to_seq
+           LEFT JOIN LATERAL (
+             SELECT count(*)::int AS others, min(cm.delivered_seq) AS delivered, min(cm.read_seq) AS read
+               FROM chat_members cm
+              WHERE m.sender_id = p.viewer_id AND cm.chat_id = m.chat_id AND cm.user_id <> p.viewer_id
+           ) o ON true`,
+        [pairs.map((p) => p.messageId), pairs.map((p) => p.viewerId)],
+      );
+    const result = pairs.map((): MessagePresentation => ({ attachments: [], reactions: [], replyTo: null, others: null }));
+    for (const r of rows) {
+      result[r.i] = {
+        attachments: r.attachments.map((a) => toAttachmentDto(entityFromRow(this.dataSource, Attachment, a))),
+        reactions: r.reactions,
+        replyTo: r.reply_seq == null ? null : this.replyFromRow(r),
+        others: (r.others as number) > 0 ? { deliveredSeq: r.delivered as number, readSeq: r.read as number } : null,
+      };
+    }
     return result;
   }
 
@@ -352,22 +380,6 @@ export class MessagesRepository {
       .where('e.message_id = :messageId', { messageId })
       .orderBy('e.id', 'ASC')
       .getMany();
-  }
-
-  /** The messages replied to, keyed `chatId|seq`, as they are now (edited text, tombstones). */
-  async findReplyTargets(keys: Array<{ chatId: string; seq: number }>): Promise<Map<string, ReplyTarget>> {
-    const result = new Map<string, ReplyTarget>();
-    if (!keys.length) return result;
-    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
-      `SELECT t.chat_id, t.seq, t.sender_id, t.text, t.deleted_at FROM messages t
-        WHERE (t.chat_id, t.seq) IN (SELECT * FROM unnest($1::uuid[], $2::int[]))`,
-      [keys.map((k) => k.chatId), keys.map((k) => k.seq)],
-    );
-    for (const r of rows) {
-      const target = this.fromRow(r);
-      result.set(`${target.chatId}|${target.seq}`, replyTarget(target));
-    }
-    return result;
   }
 
   findById(id: string): Promise<Message | null> {
