@@ -26,11 +26,11 @@ export interface BalancedInstance {
 
 /**
  * The HAProxy configuration: round robin over the instances, health checks on /health every 300 ms
- * (one failure takes a server out, two passes bring it back), a cookie for sticky long-polling, and
+ * (two failures in a row take a server out, two passes bring it back), a cookie for sticky long-polling, and
  * a `server` query parameter that pins a connection to one instance (the tests use it to put two
  * users on different instances; a pinned server that is down is ignored, like a stale cookie).
  */
-export function haproxyConfig(port: number, statsSocket: string, servers: { name: string; port: number }[]): string {
+export function haproxyConfig(port: number, statsSocket: string, errorFile: string, servers: { name: string; port: number }[]): string {
   return [
     'global',
     '  maxconn 4000',
@@ -42,6 +42,9 @@ export function haproxyConfig(port: number, statsSocket: string, servers: { name
     '  timeout server 60s',
     // WebSockets after the upgrade: a tunnel, kept open as long as the socket.io heartbeats flow.
     '  timeout tunnel 1h',
+    '  timeout check 3s',
+    // With no instance up, the contract's error body rather than HAProxy's HTML page.
+    `  errorfile 503 ${errorFile}`,
     // A request to a server that stopped listening before the check saw it goes to another one.
     '  retries 3',
     '  option redispatch 1',
@@ -52,7 +55,7 @@ export function haproxyConfig(port: number, statsSocket: string, servers: { name
     '  balance roundrobin',
     '  option httpchk GET /health',
     '  http-check expect status 200',
-    '  default-server check inter 300 fall 1 rise 2',
+    '  default-server check inter 300 fall 2 rise 2',
     '  cookie chatsrv insert indirect nocache',
     '  http-response set-header X-Served-By %s',
     ...servers.map((s) => `  use-server ${s.name} if { urlp(server) -m str ${s.name} }`),
@@ -74,7 +77,12 @@ export class Haproxy {
     const dir = mkdtempSync(join(tmpdir(), 'chat-haproxy-'));
     const port = await freePort();
     const config = join(dir, 'haproxy.cfg');
-    writeFileSync(config, haproxyConfig(port, join(dir, 'admin.sock'), servers));
+    const unavailable = JSON.stringify({ statusCode: 503, code: 'UNAVAILABLE', message: 'no instance is available' });
+    writeFileSync(
+      join(dir, '503.http'),
+      `HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${unavailable}`,
+    );
+    writeFileSync(config, haproxyConfig(port, join(dir, 'admin.sock'), join(dir, '503.http'), servers));
     let log = '';
     const proc = spawn(HAPROXY, ['-db', '-f', config], { stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stdout?.on('data', (d: Buffer) => (log += d.toString()));
