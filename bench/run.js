@@ -1,7 +1,7 @@
 'use strict';
 // `npm run bench`: starts the built service on a fresh database of the local PostgreSQL, drives it
 // from this process with real socket.io clients, and writes bench/results/<date>.{json,md}.
-// Loopback only; every scenario is bounded in time. BENCH_ONLY=send,fanout,…,search,push picks scenarios,
+// Loopback only; every scenario is bounded in time. BENCH_ONLY=send,fanout,…,search,push,balancer picks scenarios,
 // BENCH_SECONDS shortens each send step (default 10). BENCH_SEARCH_INDEX=off runs the send steps
 // without the search column and index (to compare the send rate with and without them).
 const { mkdirSync, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
@@ -13,6 +13,7 @@ const lib = require('./lib');
 const { searchScenario, searchMarkdown } = require('./search');
 const { pushScenario, pushMarkdown } = require('./push');
 const { slowReaderScenario, slowReaderMarkdown } = require('./slow-reader');
+const { balancerScenario, balancerMarkdown } = require('./balancer');
 
 const SECONDS = Number(process.env.BENCH_SECONDS || 10);
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : null;
@@ -479,6 +480,7 @@ function markdown(r) {
   if (r.search) lines.push(searchMarkdown(r));
   if (r.slowReader) lines.push(slowReaderMarkdown(r));
   if (r.push) lines.push(...pushMarkdown(r.push));
+  if (r.balancer) lines.push(...balancerMarkdown(r.balancer));
   return lines.join('\n');
 }
 
@@ -494,6 +496,7 @@ async function main() {
   if (ONLY?.includes('slowreader')) await slowReaderScenario(results, log);
   if (wanted('search')) await searchScenario(results);
   if (wanted('push')) await pushScenario(results, { openLoop, connectMany, closeAll, seconds: SECONDS, log });
+  if (wanted('balancer')) await balancerScenario(results, { openLoop, seconds: SECONDS, log });
   if (results.send) {
     const max = Math.max(...results.send.map((s) => s.ackedInWindowPerSecond));
     const relayMax = Math.max(...results.relay.map((s) => s.ackedInWindowPerSecond));
