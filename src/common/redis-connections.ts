@@ -69,6 +69,27 @@ export class RedisConnections implements OnApplicationShutdown {
     return this.commandClient;
   }
 
+  /**
+   * On a Redis Cluster, what names the masters' current runs (their run_ids): it changes when a
+   * master was restarted or replaced, which may have lost the keys of its slots. Undefined with one
+   * Redis, or when a master cannot be asked now.
+   */
+  async clusterEpoch(): Promise<string | undefined> {
+    if (!this.cluster) return undefined;
+    try {
+      const cluster = await (this.clusterClient ??= this.connectCluster('command'));
+      const runs = await Promise.all(
+        cluster.masters.map(async (master) => {
+          const info = await (await cluster.nodeClient(master)).info('server');
+          return /run_id:(\w+)/.exec(info)?.[1] ?? '';
+        }),
+      );
+      return runs.sort().join(',');
+    } catch {
+      return undefined;
+    }
+  }
+
   async ping(): Promise<void> {
     const ping = this.cluster
       ? // PING names no key: any node answers; the cluster client asks one it knows.

@@ -29,7 +29,8 @@ describe('realtime and presence on a three-master Redis Cluster', () => {
     return [x, y, res.body.id];
   }
 
-  const onlineAt = async (service: { api: Api }, viewer: TestUser, userId: string) => ok(await service.api.user(viewer, userId), 200).online;
+  const onlineAt = async (service: { api: Api }, viewer: TestUser, userId: string) =>
+    ok(await service.api.user(viewer, userId), 200).online;
 
   /** Sends from `from` until `to` hears it (right after a master restart the first emits may be lost, as over a broken link). */
   async function deliveredAcross(from: TestSocket, to: TestSocket, chatId: string) {
@@ -90,16 +91,32 @@ describe('realtime and presence on a three-master Redis Cluster', () => {
     // Both instances still run, and answer.
     expect(a.proc.exitCode).toBeNull();
     expect(b.proc.exitCode).toBeNull();
-    await eventually(() => fetch(`${a.url}/health`), (res) => res.status === 200, 'A healthy again');
+    await eventually(
+      () => fetch(`${a.url}/health`),
+      (res) => res.status === 200,
+      'A healthy again',
+    );
     await deliveredAcross(aliceOnA, bobOnB, chatId);
     await deliveredAcross(bobOnB, aliceOnA, chatId);
 
     // Presence: both still online (the instances put back what the restarted master lost), and a
     // socket that goes is seen going.
-    await eventually(() => onlineAt(a, alice, bob.id), (online) => online, 'B’s user online on A after the restart');
-    await eventually(() => onlineAt(b, bob, alice.id), (online) => online, 'A’s user online on B after the restart');
+    await eventually(
+      () => onlineAt(a, alice, bob.id),
+      (online) => online,
+      'B’s user online on A after the restart',
+    );
+    await eventually(
+      () => onlineAt(b, bob, alice.id),
+      (online) => online,
+      'A’s user online on B after the restart',
+    );
     bobOnB.close();
-    await eventually(() => onlineAt(a, alice, bob.id), (online) => !online, 'B’s user offline once its socket went');
+    await eventually(
+      () => onlineAt(a, alice, bob.id),
+      (online) => !online,
+      'B’s user offline once its socket went',
+    );
     expect(a.proc.exitCode).toBeNull();
     expect(b.proc.exitCode).toBeNull();
   });

@@ -20,10 +20,14 @@ export class RedisCluster {
     const cluster = new RedisCluster(dir, ports);
     try {
       for (let i = 0; i < masters; i++) await cluster.startNode(i);
-      const created = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], {
-        encoding: 'utf8',
-        timeout: 30_000,
-      });
+      const created = spawnSync(
+        'redis-cli',
+        ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'],
+        {
+          encoding: 'utf8',
+          timeout: 30_000,
+        },
+      );
       if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
       await cluster.waitForOk();
       return cluster;
