@@ -55,7 +55,7 @@ export async function createApp(config: AppConfig, database: DatabaseTarget, log
   app.useGlobalPipes(createValidationPipe());
   // socket.io on the same port: settings from the config; with REDIS_URL, the Redis adapter.
   const sockets = new RealtimeIoAdapter(app, config);
-  if (config.redisUrl) await sockets.connectRedis(app.get(RedisConnections));
+  if (app.get(RedisConnections).configured) await sockets.connectRedis(app.get(RedisConnections));
   app.useWebSocketAdapter(sockets);
   // Signals are handled in main.ts (graceful shutdown, exit 0, embedded database closed last).
 

@@ -32,6 +32,7 @@ describe('loadConfig', () => {
       port: 3000,
       databaseUrl: null,
       redisUrl: null,
+      redisClusterUrls: [],
       dataDir: './data',
       jwtSecret: expect.stringMatching(/^[0-9a-f]{64}$/) as string,
       jwtSecretGenerated: true,
@@ -115,6 +116,7 @@ describe('loadConfig', () => {
       port: 8080,
       databaseUrl: 'postgres://u:p@db:5432/chat',
       redisUrl: 'redis://cache:6379',
+      redisClusterUrls: [],
       dataDir: '/var/lib/chat',
       jwtSecret: SECRET,
       jwtSecretGenerated: false,
@@ -155,6 +157,15 @@ describe('loadConfig', () => {
     expect(config.databaseUrl).toBe('postgresql://db/chat');
     expect(config.redisUrl).toBe('rediss://cache:6380');
     expect(config.port).toBe(0);
+  });
+
+  it('takes REDIS_CLUSTER_URLS as a list of cluster nodes, refuses it with REDIS_URL or with an entry that is no redis URL', () => {
+    const config = loadConfig({ REDIS_CLUSTER_URLS: 'redis://a:7000, rediss://b:7001' });
+    expect(config.redisClusterUrls).toEqual(['redis://a:7000', 'rediss://b:7001']);
+    expect(config.redisUrl).toBeNull();
+    expect(() => loadConfig({ REDIS_CLUSTER_URLS: 'redis://a:7000', REDIS_URL: 'redis://a:6379' })).toThrow(/not both/);
+    expect(() => loadConfig({ REDIS_CLUSTER_URLS: 'redis://a:7000,http://b' })).toThrow(/REDIS_CLUSTER_URLS must be a redis: or rediss:/);
+    expect(() => loadConfig({ REDIS_CLUSTER_URLS: 'redis://a:7000,,redis://b:7001' })).toThrow(/entry 2 is empty/);
   });
 
   it('treats empty values as unset', () => {

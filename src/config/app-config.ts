@@ -23,6 +23,8 @@ export interface AppConfig {
   port: number;
   databaseUrl: string | null;
   redisUrl: string | null;
+  /** REDIS_CLUSTER_URLS: seed nodes of a Redis Cluster (instead of REDIS_URL); empty without one. */
+  redisClusterUrls: string[];
   dataDir: string;
   jwtSecret: string;
   jwtSecretGenerated: boolean;
@@ -107,6 +109,18 @@ function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string 
     throw new ConfigError(`${name} must be a ${protocols.join(' or ')}// URL`);
   }
   return raw;
+}
+
+/** REDIS_CLUSTER_URLS: comma-separated redis:// or rediss:// URLs of cluster nodes; not together with REDIS_URL. */
+function redisClusterUrls(env: NodeJS.ProcessEnv): string[] {
+  const raw = env.REDIS_CLUSTER_URLS?.trim();
+  if (!raw) return [];
+  if (env.REDIS_URL?.trim()) throw new ConfigError('Set REDIS_URL (one Redis) or REDIS_CLUSTER_URLS (a Redis Cluster), not both');
+  return raw.split(',').map((one, i) => url({ REDIS_CLUSTER_URLS: one.trim() }, 'REDIS_CLUSTER_URLS', ['redis:', 'rediss:']) ?? empty(i));
+}
+
+function empty(i: number): never {
+  throw new ConfigError(`REDIS_CLUSTER_URLS: entry ${i + 1} is empty (a comma-separated list of redis:// URLs)`);
 }
 
 /** RFC 1123 host name: dot-separated labels of letters, digits and inner hyphens. */
@@ -253,6 +267,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTTY = p
     port: positiveInt(env, 'PORT', 3000, 0),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisClusterUrls: redisClusterUrls(env),
     dataDir: env.DATA_DIR?.trim() || './data',
     jwtSecret,
     jwtSecretGenerated,

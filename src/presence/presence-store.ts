@@ -222,6 +222,11 @@ export interface RedisPresenceOptions {
   heartbeatTtlMs: number;
   /** How long a "left" token lives in Redis: longer than the grace period. */
   tokenTtlMs: number;
+  /**
+   * On a Redis Cluster: what names the masters' runs (undefined when unknown now). When it changes,
+   * a master came back and may have lost the keys of its users: the instance puts its sockets back.
+   */
+  epoch?: () => Promise<string | undefined>;
 }
 
 /**
@@ -239,6 +244,8 @@ export interface RedisPresenceOptions {
 export class RedisPresenceStore implements PresenceStore {
   /** The users this instance put in its set, so that the ones it no longer needs are taken out. */
   private readonly listed = new Set<string>();
+  /** The cluster's epoch at the last heartbeat. */
+  private lastEpoch?: string;
   /** Users whose `remove` is under way: the grace timer it may start is not `held` yet. */
   private readonly removing = new Map<string, number>();
 
@@ -282,7 +289,7 @@ export class RedisPresenceStore implements PresenceStore {
     await this.trim();
     const { instanceId, heartbeatTtlMs } = this.options;
     const beat = await this.client.presenceHeartbeat(this.heartbeatsKey(), instanceId, heartbeatTtlMs, REAP_LEASE_MS);
-    const shown = beat.registeredAnew ? await this.resync() : [];
+    const shown = beat.registeredAnew || (await this.masterCameBack()) ? await this.resync() : [];
     const orphans: string[] = [];
     for (const dead of beat.claimed) orphans.push(...(await this.reap(dead, token)));
     return { orphans, shown };
@@ -291,6 +298,15 @@ export class RedisPresenceStore implements PresenceStore {
   /** This instance stops: its heartbeat ends now, so the next survivor to beat reaps its sockets. */
   async leave(): Promise<void> {
     await this.client.zAdd(this.heartbeatsKey(), { score: 0, value: this.options.instanceId }, { condition: 'XX' });
+  }
+
+  /** True when the cluster's epoch changed since the last heartbeat that knew it (a master restarted or was replaced). */
+  private async masterCameBack(): Promise<boolean> {
+    const epoch = await this.options.epoch?.();
+    if (epoch === undefined) return false;
+    const changed = this.lastEpoch !== undefined && epoch !== this.lastEpoch;
+    this.lastEpoch = epoch;
+    return changed;
   }
 
   /** A new registration: puts this instance's sockets back (Redis lost them, or reaped them after a pause); returns the users shown anew. */

@@ -66,6 +66,7 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
         instanceId: this.instanceId,
         heartbeatTtlMs: HEARTBEAT_TTL_MS,
         tokenTtlMs: this.config.presenceGraceMs + 60_000,
+        epoch: () => this.redis.clusterEpoch(),
       },
       this.local,
       this.timers,

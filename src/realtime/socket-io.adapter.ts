@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { INestApplicationContext, Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
-import { createAdapter } from '@socket.io/redis-adapter';
+import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import type { RedisClientType } from 'redis';
 import { Server, ServerOptions } from 'socket.io';
 import { RedisConnections } from '../common/redis-connections';
@@ -13,11 +13,12 @@ export const SOCKET_MAX_FRAME_BYTES = 1024 * 1024;
 
 /**
  * The socket.io server of the application: settings from the configuration, the Redis adapter
- * (with REDIS_URL) so that emits to rooms reach the sockets of every instance.
+ * (with REDIS_URL; sharded pub/sub with REDIS_CLUSTER_URLS) so that emits to rooms reach the
+ * sockets of every instance.
  */
 export class RealtimeIoAdapter extends IoAdapter {
   private readonly log = new Logger('Realtime');
-  private redisAdapter?: ReturnType<typeof createAdapter>;
+  private redisAdapter?: ReturnType<typeof createAdapter> | ReturnType<typeof createShardedAdapter>;
 
   constructor(
     app: INestApplicationContext,
@@ -28,8 +29,15 @@ export class RealtimeIoAdapter extends IoAdapter {
 
   /** Connects the pub/sub pair of the Redis adapter; call before the server is created. */
   async connectRedis(redis: RedisConnections): Promise<void> {
+    if (redis.cluster) {
+      // Redis 7 sharded pub/sub (SPUBLISH/SSUBSCRIBE): a channel lives on the master of its slot,
+      // so the traffic spreads over the masters instead of every message reaching every node.
+      const [pub, sub] = await Promise.all([redis.connectCluster('socket.io pub'), redis.connectCluster('socket.io sub')]);
+      this.redisAdapter = createShardedAdapter(this.safePublisher(pub, 'sPublish'), sub);
+      return;
+    }
     const [pub, sub] = await Promise.all([redis.connect('socket.io pub'), redis.connect('socket.io sub')]);
-    this.redisAdapter = createAdapter(this.safePublisher(pub), sub);
+    this.redisAdapter = createAdapter(this.safePublisher(pub, 'publish'), sub);
   }
 
   // Typed loosely: the base class is typed with the socket.io copy @nestjs/platform-socket.io pins.
@@ -64,17 +72,17 @@ export class RealtimeIoAdapter extends IoAdapter {
    * The adapter publishes without awaiting; during a Redis outage each publish would reject
    * unhandled (fatal in Node). This client logs instead: the emit is lost, as over a broken link.
    */
-  private safePublisher(client: RedisClientType): RedisClientType {
+  private safePublisher<C extends Pick<RedisClientType, 'publish' | 'sPublish'>>(client: C, method: 'publish' | 'sPublish'): C {
     let lastError = 0;
     const publish = (...args: Parameters<RedisClientType['publish']>) =>
-      client.publish(...args).catch((err: Error) => {
+      client[method](...args).catch((err: Error) => {
         if (Date.now() - lastError > 10_000) this.log.warn(`socket.io publish failed: ${err.message}`);
         lastError = Date.now();
         return 0;
       });
     return new Proxy(client, {
       get(target, prop, receiver) {
-        if (prop === 'publish') return publish;
+        if (prop === method) return publish;
         const value: unknown = Reflect.get(target, prop, receiver);
         return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
       },

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { Api, ok, TestUser } from '../support/api';
+import { useRedisCluster } from '../support/redis-cluster';
+import { ServiceProcess, useService } from '../support/service';
+import { TestSocket, useSockets } from '../support/sockets';
+import { eventually } from '../support/wait';
+import { GRACE_MS } from '../realtime/support';
+
+/**
+ * Two instances on a real three-master Redis Cluster (REDIS_CLUSTER_URLS): the socket.io adapter on
+ * sharded pub/sub, presence on keys hash-tagged per user. One master is killed and started again
+ * mid-file (no persistence: it comes back empty), and the service carries on.
+ */
+describe('realtime and presence on a three-master Redis Cluster', () => {
+  const cluster = useRedisCluster(3);
+  const a = useService(() => ({ REDIS_CLUSTER_URLS: cluster().urls, PRESENCE_GRACE_MS: String(GRACE_MS) }));
+  let b: ServiceProcess & { api: Api };
+  const sockets = useSockets({ afterEach: true });
+
+  beforeAll(async () => {
+    b = await a.another();
+  });
+
+  /** Two fresh users, one per instance, with a direct chat. */
+  async function pair(): Promise<[TestUser, TestUser, string]> {
+    const [x, y] = [await a.api.newUser(), await b.api.newUser()];
+    const res = await a.api.createChat(x, { type: 'direct', userId: y.id });
+    expect(res.status).toBe(201);
+    return [x, y, res.body.id];
+  }
+
+  const onlineAt = async (service: { api: Api }, viewer: TestUser, userId: string) =>
+    ok(await service.api.user(viewer, userId), 200).online;
+
+  /** Sends from `from` until `to` hears it (right after a master restart the first emits may be lost, as over a broken link). */
+  async function deliveredAcross(from: TestSocket, to: TestSocket, chatId: string) {
+    return eventually(
+      async () => {
+        const ack = await from.call('message:send', { chatId, clientId: randomUUID(), text: 'after the restart' });
+        if (!ack.ok) return false;
+        return to
+          .waitFor('message:new', (m) => m.id === ack.data.id, 1000)
+          .then(() => true)
+          .catch(() => false);
+      },
+      (heard) => heard,
+      'a message from one instance reaching the other',
+    );
+  }
+
+  it('messages, typing and presence cross instances through the cluster', async () => {
+    const [alice, bob, chatId] = await pair();
+    const aliceOnA = await sockets.open(a, alice);
+    const bobOnB = await sockets.open(b, bob);
+    expect(await aliceOnA.waitFor('presence', (p) => p.userId === bob.id)).toEqual({ userId: bob.id, online: true, lastSeenAt: null });
+    expect(await onlineAt(a, alice, bob.id)).toBe(true);
+    expect(await onlineAt(b, bob, alice.id)).toBe(true);
+
+    const sent = await aliceOnA.call('message:send', { chatId, clientId: randomUUID(), text: 'from A' });
+    expect(sent.ok).toBe(true);
+    expect(await bobOnB.waitFor('message:new', (m) => m.id === sent.data.id)).toEqual({ ...sent.data, status: null });
+
+    expect(await bobOnB.call('typing', { chatId, isTyping: true })).toEqual({ ok: true, data: null });
+    expect(await aliceOnA.waitFor('typing')).toEqual({ chatId, userId: bob.id, isTyping: true });
+
+    bobOnB.close();
+    expect(await aliceOnA.waitFor('presence', (p) => p.userId === bob.id && !p.online)).toMatchObject({ userId: bob.id, online: false });
+    expect(await onlineAt(a, alice, bob.id)).toBe(false);
+  });
+
+  it('keeps the users’ keys of one user in one slot, and no key without its user’s hash tag', async () => {
+    const [alice] = await pair();
+    await sockets.open(a, alice);
+    const keys = cluster()
+      .ports.flatMap((p) => cluster().cli(p, '--scan', '--pattern', `presence:*${alice.id}*`).split('\n'))
+      .filter(Boolean);
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys) expect(key).toContain(`{user:${alice.id}}`);
+    const slots = new Set(keys.map((key) => cluster().cli(cluster().ports[0], 'cluster', 'keyslot', key).trim()));
+    expect(slots.size).toBe(1);
+  });
+
+  it.each([0, 1, 2])('master %i killed and started again: events flow again, and presence is right after', async (master) => {
+    const [alice, bob, chatId] = await pair();
+    const aliceOnA = await sockets.open(a, alice);
+    const bobOnB = await sockets.open(b, bob);
+    await aliceOnA.waitFor('presence', (p) => p.userId === bob.id && p.online);
+
+    await cluster().restart(master);
+
+    // Both instances still run, and answer.
+    expect(a.proc.exitCode).toBeNull();
+    expect(b.proc.exitCode).toBeNull();
+    await eventually(
+      () => fetch(`${a.url}/health`),
+      (res) => res.status === 200,
+      'A healthy again',
+    );
+    await deliveredAcross(aliceOnA, bobOnB, chatId);
+    await deliveredAcross(bobOnB, aliceOnA, chatId);
+
+    // Presence: both still online (the instances put back what the restarted master lost), and a
+    // socket that goes is seen going.
+    await eventually(
+      () => onlineAt(a, alice, bob.id),
+      (online) => online,
+      'B’s user online on A after the restart',
+    );
+    await eventually(
+      () => onlineAt(b, bob, alice.id),
+      (online) => online,
+      'A’s user online on B after the restart',
+    );
+    bobOnB.close();
+    await eventually(
+      () => onlineAt(a, alice, bob.id),
+      (online) => !online,
+      'B’s user offline once its socket went',
+    );
+    expect(a.proc.exitCode).toBeNull();
+    expect(b.proc.exitCode).toBeNull();
+  });
+});
