@@ -1,6 +1,7 @@
 // Entry point: shows the log-in form or the app, and follows the session (also across tabs).
 import { api, getSession, logout, onSessionChange } from './api.js';
 import { $, fillIcons } from './dom.js';
+import { initSearch } from './search.js';
 import { startSession, stopSession } from './session.js';
 import { initAuthView, showAuthView } from './views/auth.js';
 import { initChatView } from './views/chat.js';
@@ -41,6 +42,7 @@ function follow(session) {
 fillIcons();
 initAuthView();
 initChatList();
+initSearch();
 initChatView();
 initDialogs();
 initMessageDialogs();
