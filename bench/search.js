@@ -162,7 +162,9 @@ async function searchScenario(results) {
     if (orm.isInitialized) await orm.destroy();
     await db.end();
     await svc.stop();
-    await lib.dropDatabase(dbUrl);
+    // BENCH_SEARCH_KEEP=1 keeps the seeded database for EXPLAIN by hand (its URL is logged).
+    if (process.env.BENCH_SEARCH_KEEP) log(`search: kept ${dbUrl}`);
+    else await lib.dropDatabase(dbUrl);
   }
 }
 

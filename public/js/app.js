@@ -2,6 +2,7 @@
 import { api, getSession, logout, onSessionChange } from './api.js';
 import { $, fillIcons } from './dom.js';
 import { initNotifications, startNotifications } from './notifications.js';
+import { initSearch } from './search.js';
 import { startSession, stopSession } from './session.js';
 import { initAuthView, showAuthView } from './views/auth.js';
 import { initChatView } from './views/chat.js';
@@ -42,6 +43,7 @@ function follow(session) {
 fillIcons();
 initAuthView();
 initChatList();
+initSearch();
 initChatView();
 initDialogs();
 initMessageDialogs();

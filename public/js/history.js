@@ -32,12 +32,60 @@ export async function openChat(chatId) {
   changed('list', 'chat', 'header');
   if (!chatId) return;
   const c = conversation(chatId);
+  // Opened at a search result, it holds a stretch of the past: the newest messages again.
+  if (c.hasNewer) state.conversations.delete(chatId);
   try {
-    await Promise.all([c.loaded ? fetchAfter(chatId) : loadNewest(chatId), loadDetail(chatId)]);
+    await Promise.all([c.hasNewer || !c.loaded ? loadNewest(chatId) : fetchAfter(chatId), loadDetail(chatId)]);
   } catch (err) {
     if (err instanceof ApiError && err.code === 'CHAT_NOT_FOUND') removeChat(chatId);
     failed(err);
   }
+}
+
+/**
+ * Opens the chat at message `seq` (a search result): the page up to it and the page after it, unless
+ * the chat already holds it. Newer pages then load on scrolling down (`loadNewer`).
+ * @param {string} chatId
+ * @param {number} seq
+ */
+export async function openChatAt(chatId, seq) {
+  const held = state.conversations.get(chatId);
+  if (held?.loaded && held.messages.has(seq)) return openChat(chatId);
+  if (state.openChatId && state.openChatId !== chatId) setTyping(state.openChatId, false);
+  state.conversations.delete(chatId);
+  state.openChatId = chatId;
+  changed('list', 'chat', 'header');
+  try {
+    const [before, after] = await Promise.all([
+      historyPage(chatId, { before: seq + 1 }),
+      historyPage(chatId, { after: seq }),
+      loadDetail(chatId),
+    ]);
+    const c = conversation(chatId);
+    addMessages(c, before.items.concat(after.items));
+    Object.assign(c, { hasMore: before.hasMore, hasNewer: after.hasMore, loaded: true });
+    changed('chat');
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'CHAT_NOT_FOUND') removeChat(chatId);
+    failed(err);
+  }
+}
+
+/** The page after the newest message held, when the chat was opened in its past. */
+export function loadNewer(chatId) {
+  const c = conversation(chatId);
+  if (!c.loaded || !c.hasNewer || c.catchingUp) return;
+  c.catchingUp = historyPage(chatId, { after: c.maxSeq })
+    .then((res) => {
+      addMessages(c, res.items);
+      c.hasNewer = res.hasMore;
+      c.keepScroll = true;
+    })
+    .catch(failed)
+    .finally(() => {
+      c.catchingUp = null;
+      changed('chat');
+    });
 }
 
 async function loadNewest(chatId) {
@@ -114,7 +162,7 @@ export function receive(m) {
   }
   if (m.seq >= chat.lastSeq) Object.assign(chat, { lastSeq: m.seq, lastMessage: m, lastActivityAt: m.createdAt });
   const c = state.conversations.get(m.chatId);
-  if (c?.loaded) {
+  if (c?.loaded && !c.hasNewer) {
     if (c.maxSeq && m.seq > c.maxSeq + 1) fetchAfter(m.chatId).catch(() => {});
     else addMessages(c, [m]);
   }

@@ -53,6 +53,8 @@ export function conversation(chatId) {
       pending: new Map(), // clientId → a local message not yet acknowledged
       loaded: false,
       hasMore: false,
+      hasNewer: false, // opened at a search result: messages after maxSeq not held yet
+      keepScroll: false, // newer messages went in below: the view keeps its position once
       loadingOlder: null, // the page before minSeq being fetched: Promise<boolean>
       minSeq: 0,
       maxSeq: 0,

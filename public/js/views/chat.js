@@ -2,7 +2,7 @@
 // each message have modules of their own.
 import { $, announce, icon, reconcile } from '../dom.js';
 import { chatTitle, markRead, setPinned } from '../chats.js';
-import { loadOlder, messagesOf, openChat } from '../history.js';
+import { loadNewer, loadOlder, messagesOf, openChat } from '../history.js';
 import { mentionsMe } from '../mentions.js';
 import { isMuted, mutedText, unmute } from '../mute.js';
 import { conversation, state, subscribe } from '../state.js';
@@ -42,7 +42,9 @@ function renderMessages() {
 
   reconcile(list, messagesOf(chatId), { key: messageKey, signature: messageSignature, render: renderMessage });
 
-  if (switched || stickToBottom || bottom) {
+  if (c.keepScroll) {
+    c.keepScroll = false;
+  } else if (switched || stickToBottom || (bottom && !c.hasNewer)) {
     scroller.scrollTop = scroller.scrollHeight;
   } else if (firstKey && list.firstElementChild?.dataset.key !== firstKey) {
     // Older messages went in above: keep what the reader was looking at in place.
@@ -136,6 +138,7 @@ export function initChatView() {
   scroller.addEventListener('scroll', () => {
     wasAtBottom = atBottom(scroller);
     if (state.openChatId && scroller.scrollTop < 80) loadOlder(state.openChatId);
+    if (state.openChatId && atBottom(scroller)) loadNewer(state.openChatId);
     readIfSeen();
   });
   // An image or video that gets its size after the render: the newest messages stay in view.
