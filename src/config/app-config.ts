@@ -23,6 +23,8 @@ export interface AppConfig {
   port: number;
   databaseUrl: string | null;
   redisUrl: string | null;
+  /** Streaming replicas of DATABASE_URL that history, search and the chat list may read from. */
+  databaseReplicaUrls: string[];
   dataDir: string;
   jwtSecret: string;
   jwtSecretGenerated: boolean;
@@ -104,6 +106,17 @@ function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string 
     throw new ConfigError(`${name} must be a ${protocols.join(' or ')}// URL`);
   }
   return raw;
+}
+
+/** DATABASE_REPLICA_URLS: comma-separated PostgreSQL URLs, only beside a DATABASE_URL (the embedded database has no replicas). */
+function replicaUrls(env: NodeJS.ProcessEnv, primary: string | null): string[] {
+  const raw = env.DATABASE_REPLICA_URLS?.trim();
+  if (!raw) return [];
+  if (primary === null) throw new ConfigError('DATABASE_REPLICA_URLS needs a DATABASE_URL (the embedded database has no replicas)');
+  return raw.split(',').map((part) => {
+    const one = url({ DATABASE_REPLICA_URLS: part.trim() || '-' }, 'DATABASE_REPLICA_URLS', ['postgres:', 'postgresql:']);
+    return one!;
+  });
 }
 
 /** RFC 1123 host name: dot-separated labels of letters, digits and inner hyphens. */
@@ -245,11 +258,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTTY = p
     throw new ConfigError('HISTORY_PAGE_SIZE must not exceed HISTORY_PAGE_MAX');
   }
   const cors = env.CORS_ORIGINS?.trim();
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
   return {
     host: host(env),
     port: positiveInt(env, 'PORT', 3000, 0),
-    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseUrl,
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    databaseReplicaUrls: replicaUrls(env, databaseUrl),
     dataDir: env.DATA_DIR?.trim() || './data',
     jwtSecret,
     jwtSecretGenerated,
