@@ -23,7 +23,7 @@ import {
   MuteChatDto,
   RenameChatDto,
 } from './dto/chat.dto';
-import { ReadReplicas } from '../database/read-replicas';
+import { ReadReplicas } from '../read-replicas/read-replicas';
 
 /** What a caller may do in a chat: anything a member may, or also manage a group (owner, admin). */
 export type ChatRight = 'member' | 'manage';

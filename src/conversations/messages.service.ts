@@ -35,7 +35,7 @@ import { MessagesRepository, NewMessage, ReplyRefused, SenderNotMember } from '.
 import { ReplyTarget } from './message-view';
 import { SendCoalescer } from './send-coalescer';
 import { MessagePublisher } from './message-publisher';
-import { ReadReplicas } from '../database/read-replicas';
+import { ReadReplicas } from '../read-replicas/read-replicas';
 
 export const messageNotFound = () => new AppException('MESSAGE_NOT_FOUND', 'message not found');
 

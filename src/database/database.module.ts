@@ -4,8 +4,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from './data-source-options';
 import { runMigrations } from './migrate';
-import { ReadReplicas } from './read-replicas';
-import { WriteMarksInterceptor } from './write-marks.interceptor';
+import { ReadReplicas } from '../read-replicas/read-replicas';
+import { WriteMarksInterceptor } from '../read-replicas/write-marks.interceptor';
 
 export interface DatabaseTarget {
   url: string;

@@ -13,7 +13,7 @@ import { inputShapeProblem } from '../common/input-shape';
 import { rateLimited } from '../common/rate-limit';
 import { validatePayload } from '../common/validation';
 import { MessageEvent } from '../conversations/message.events';
-import { ReadReplicas } from '../database/read-replicas';
+import { ReadReplicas } from '../read-replicas/read-replicas';
 import { MessagesService } from '../conversations/messages.service';
 import { ReactionEvent } from '../conversations/reactions.events';
 import { ReactionsService } from '../conversations/reactions.service';

@@ -7,7 +7,7 @@ import { SEARCH_PAGE_DEFAULT, SearchPageDto, SearchQuery } from './dto/search.dt
 import { SearchPosition } from './search.query';
 import { SearchRepository } from './search.repository';
 import { queryWords, snippet, substringChecks, tsQuery } from './search-text';
-import { ReadReplicas } from '../database/read-replicas';
+import { ReadReplicas } from '../read-replicas/read-replicas';
 
 const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const CURSOR_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -2,10 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { CommandParser, defineScript } from 'redis';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, DataSourceOptions, EntityManager } from 'typeorm';
 import { RedisConnections } from '../common/redis-connections';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { dataSourceOptions } from './data-source-options';
 
 /** How often each replica's health and replay position are checked (an unreachable one is retried as often). */
 const CHECK_INTERVAL_MS = 1000;
@@ -249,10 +248,11 @@ export class ReadReplicas implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async connect(replica: Replica): Promise<DataSource> {
-    const options = dataSourceOptions(replica.url, REPLICA_POOL_SIZE);
+    // The primary's options (entities, timeouts) on the replica's URL; no migrations: it is read-only.
+    const options = this.primary.options as Extract<DataSourceOptions, { type: 'postgres' }>;
     // Reads wait at most 1 s for a connection to a replica that went away, then go to the primary.
-    const extra = { ...(options.extra as Record<string, unknown>), connectionTimeoutMillis: 1000 };
-    const source = new DataSource({ ...options, migrations: [], extra });
+    const extra = { ...(options.extra as Record<string, unknown>), max: REPLICA_POOL_SIZE, connectionTimeoutMillis: 1000 };
+    const source = new DataSource({ ...options, url: replica.url, migrations: [], extra });
     try {
       return await source.initialize();
     } catch (err) {
