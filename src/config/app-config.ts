@@ -25,6 +25,8 @@ export interface AppConfig {
   redisUrl: string | null;
   /** REDIS_CLUSTER_URLS: seed nodes of a Redis Cluster (instead of REDIS_URL); empty without one. */
   redisClusterUrls: string[];
+  /** Streaming replicas of DATABASE_URL that history, search and the chat list may read from. */
+  databaseReplicaUrls: string[];
   dataDir: string;
   jwtSecret: string;
   jwtSecretGenerated: boolean;
@@ -121,6 +123,17 @@ function redisClusterUrls(env: NodeJS.ProcessEnv): string[] {
 
 function empty(i: number): never {
   throw new ConfigError(`REDIS_CLUSTER_URLS: entry ${i + 1} is empty (a comma-separated list of redis:// URLs)`);
+}
+
+/** DATABASE_REPLICA_URLS: comma-separated PostgreSQL URLs, only beside a DATABASE_URL (the embedded database has no replicas). */
+function replicaUrls(env: NodeJS.ProcessEnv, primary: string | null): string[] {
+  const raw = env.DATABASE_REPLICA_URLS?.trim();
+  if (!raw) return [];
+  if (primary === null) throw new ConfigError('DATABASE_REPLICA_URLS needs a DATABASE_URL (the embedded database has no replicas)');
+  return raw.split(',').map((part) => {
+    const one = url({ DATABASE_REPLICA_URLS: part.trim() || '-' }, 'DATABASE_REPLICA_URLS', ['postgres:', 'postgresql:']);
+    return one!;
+  });
 }
 
 /** RFC 1123 host name: dot-separated labels of letters, digits and inner hyphens. */
@@ -262,12 +275,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTTY = p
     throw new ConfigError('HISTORY_PAGE_SIZE must not exceed HISTORY_PAGE_MAX');
   }
   const cors = env.CORS_ORIGINS?.trim();
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
   return {
     host: host(env),
     port: positiveInt(env, 'PORT', 3000, 0),
-    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseUrl,
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     redisClusterUrls: redisClusterUrls(env),
+    databaseReplicaUrls: replicaUrls(env, databaseUrl),
     dataDir: env.DATA_DIR?.trim() || './data',
     jwtSecret,
     jwtSecretGenerated,

@@ -198,7 +198,12 @@ export class ChatsRepository {
    * activity. The last visible message, unread and mention counts and direct peer come from
    * subqueries on the (chat_id, seq) indexes, so the cost is per page, never a query per chat.
    */
-  async findListPage(userId: string, limit: number, cursor: ChatListCursor | null): Promise<{ rows: ChatListRow[]; hasMore: boolean }> {
+  async findListPage(
+    userId: string,
+    limit: number,
+    cursor: ChatListCursor | null,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<{ rows: ChatListRow[]; hasMore: boolean }> {
     const params: unknown[] = [userId];
     let where = 'cm.user_id = $1 AND NOT cm.hidden';
     if (cursor) {
@@ -214,7 +219,7 @@ export class ChatsRepository {
         where += ` AND cm.pinned_at IS NULL AND (c.last_activity_at, c.id) < (${a}, ${id})`;
       }
     }
-    const rows = await this.findListRows(where, params, limit + 1);
+    const rows = await this.findListRows(where, params, limit + 1, manager);
     return { rows: rows.slice(0, limit), hasMore: rows.length > limit };
   }
 
@@ -223,12 +228,17 @@ export class ChatsRepository {
     return this.findListRows('cm.chat_id = $1 AND cm.user_id = ANY($2)', [chatId, userIds]);
   }
 
-  private async findListRows(where: string, params: unknown[], limit?: number): Promise<ChatListRow[]> {
+  private async findListRows(
+    where: string,
+    params: unknown[],
+    limit?: number,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<ChatListRow[]> {
     // The rows are chosen first (sort + limit over the memberships asked for); the per-chat lookups
     // below then run for those rows only. Each row's viewer is its member (p.user_id).
     const order = `(pinned_at IS NOT NULL) DESC, pinned_at DESC NULLS LAST, last_activity_at DESC, id DESC`;
     const viewer = { userId: 'p.user_id', clearedSeq: 'p.cleared_seq' };
-    const page: Array<Record<string, unknown>> = await this.dataSource.query(
+    const page: Array<Record<string, unknown>> = await manager.query(
       `SELECT p.*, lm.id AS lm_id, peer.user_id AS peer_id,
               ${countUnread('')} AS unread_count,
               -- "mentions <> '{}'" walks the partial index of messages that mention anyone.
@@ -254,7 +264,7 @@ export class ChatsRepository {
       params,
     );
     const lastIds = page.map((r) => r.lm_id as string | null).filter((id): id is string => id !== null);
-    const lastMessages = lastIds.length ? await this.dataSource.getRepository(Message).findBy({ id: In(lastIds) }) : [];
+    const lastMessages = lastIds.length ? await manager.getRepository(Message).findBy({ id: In(lastIds) }) : [];
     const byId = new Map(lastMessages.map((m) => [m.id, m]));
     const rows = page.map((r) => ({
       chat: entityFromRow(this.dataSource, Chat, r),

@@ -23,6 +23,7 @@ import {
   MuteChatDto,
   RenameChatDto,
 } from './dto/chat.dto';
+import { ReadReplicas } from '../read-replicas/read-replicas';
 
 /** What a caller may do in a chat: anything a member may, or also manage a group (owner, admin). */
 export type ChatRight = 'member' | 'manage';
@@ -71,6 +72,7 @@ export class ChatsService {
 
   constructor(
     private readonly chats: ChatsRepository,
+    private readonly reads: ReadReplicas,
     private readonly systemMessages: SystemMessagesService,
     private readonly views: MessageViewsService,
     private readonly publisher: MessagePublisher,
@@ -160,7 +162,10 @@ export class ChatsService {
 
   async list(caller: AuthUser, query: ChatListQuery): Promise<ChatListDto> {
     const cursor = query.cursor ? decodeCursor(query.cursor) : null;
-    const { rows, hasMore } = await this.chats.findListPage(caller.userId, query.limit ?? 50, cursor);
+    // The page may come from a replica that has the caller's last write; the summaries' lookups run on the primary.
+    const { rows, hasMore } = await this.reads.read(caller.userId, (manager) =>
+      this.chats.findListPage(caller.userId, query.limit ?? 50, cursor, manager),
+    );
     return {
       items: await this.summaries(rows),
       nextCursor: hasMore && rows.length ? encodeCursor(rows[rows.length - 1]) : null,

@@ -270,8 +270,11 @@ export class MessagesRepository {
   }
 
   /** Keyset page on (chat_id, seq): the newest `limit` before `before`, or the oldest after `after`. */
-  async findHistoryPage(q: HistoryPageQuery): Promise<{ items: Message[]; hasMore: boolean }> {
-    const qb = historyPageQueryBuilder(this.dataSource.getRepository(Message), q);
+  async findHistoryPage(
+    q: HistoryPageQuery,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<{ items: Message[]; hasMore: boolean }> {
+    const qb = historyPageQueryBuilder(manager.getRepository(Message), q);
     const rows = await qb.getMany();
     const hasMore = rows.length > q.limit;
     const items = rows.slice(0, q.limit);

@@ -35,6 +35,7 @@ import { MessagesRepository, NewMessage, ReplyRefused, SenderNotMember } from '.
 import { ReplyTarget } from './message-view';
 import { SendCoalescer } from './send-coalescer';
 import { MessagePublisher } from './message-publisher';
+import { ReadReplicas } from '../read-replicas/read-replicas';
 
 export const messageNotFound = () => new AppException('MESSAGE_NOT_FOUND', 'message not found');
 
@@ -54,6 +55,7 @@ function isUniqueViolation(err: unknown, constraint: string): boolean {
 export class MessagesService {
   constructor(
     private readonly messages: MessagesRepository,
+    private readonly reads: ReadReplicas,
     private readonly coalescer: SendCoalescer,
     private readonly publisher: MessagePublisher,
     private readonly views: MessageViewsService,
@@ -172,14 +174,13 @@ export class MessagesService {
       ]);
     }
     const me = await this.chats.requireAccess(caller, chatId);
-    const page = await this.messages.findHistoryPage({
-      chatId,
-      viewerId: caller.userId,
-      clearedSeq: me.clearedSeq,
-      before: query.before,
-      after: query.after,
-      limit,
-    });
+    // Access is checked on the primary; the page may come from a replica that has the caller's last write.
+    const page = await this.reads.read(caller.userId, (manager) =>
+      this.messages.findHistoryPage(
+        { chatId, viewerId: caller.userId, clearedSeq: me.clearedSeq, before: query.before, after: query.after, limit },
+        manager,
+      ),
+    );
     const items = await this.views.present(page.items, caller.userId);
     // What the reader has fetched has reached one of their devices.
     const newest = page.items.at(-1)?.seq;

@@ -13,6 +13,7 @@ import { inputShapeProblem } from '../common/input-shape';
 import { rateLimited } from '../common/rate-limit';
 import { validatePayload } from '../common/validation';
 import { MessageEvent } from '../conversations/message.events';
+import { ReadReplicas } from '../read-replicas/read-replicas';
 import { MessagesService } from '../conversations/messages.service';
 import { ReactionEvent } from '../conversations/reactions.events';
 import { ReactionsService } from '../conversations/reactions.service';
@@ -59,6 +60,9 @@ interface SocketState {
  * of what the services publish. Emits always go to rooms (`user:<id>`, `session:<id>`), never to
  * sockets one by one, so that with the Redis adapter they reach every instance.
  */
+/** Client events that store nothing the caller reads back (history only advances the delivered cursor). */
+const NOT_WRITES = new Set<ClientEventName>(['messages:history', 'messages:search', 'typing']);
+
 @WebSocketGateway()
 export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<Socket>, OnGatewayDisconnect<Socket> {
   @WebSocketServer() server: Server<ClientToServerEvents, ServerToClientEvents>;
@@ -73,6 +77,7 @@ export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<S
     private readonly typingService: TypingService,
     private readonly presence: PresenceService,
     private readonly search: SearchService,
+    private readonly reads: ReadReplicas,
   ) {
     this.handlers = {
       'message:send': async (caller, p) => {
@@ -173,6 +178,8 @@ export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<S
       if (problem) throw AppException.validation(problem);
       const dto = await validatePayload<ClientEvents[E]['payload']>(CLIENT_EVENT_PAYLOADS[event], payload);
       const data = await (this.handlers[event] as (caller: AuthUser, payload: ClientEvents[E]['payload']) => Promise<unknown>)(caller, dto);
+      // The caller's next history, search and chat list must see what this event wrote.
+      if (!NOT_WRITES.has(event)) await this.reads.wrote(caller.userId);
       return { ok: true, data: data ?? null };
     } catch (err) {
       const { error, internal } = toAppException(err);

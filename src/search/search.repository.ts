@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { entityFromRow } from '../common/raw-rows';
 import { Message } from '../conversations/message.entity';
 import { SearchPageQuery, searchPageSql } from './search.query';
@@ -20,8 +20,13 @@ export class SearchRepository {
    * The query's words as the database splits a text (`app_search_text`), and the chats to look in:
    * `chatId` (its access check has passed), or every chat the viewer is a member of.
    */
-  async prepare(q: string, viewerId: string, chatId?: string): Promise<{ tokens: string[]; chatIds: string[] }> {
-    const [row] = await this.dataSource.query<Array<{ tokens: string[]; chat_ids: string[] }>>(
+  async prepare(
+    q: string,
+    viewerId: string,
+    chatId?: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<{ tokens: string[]; chatIds: string[] }> {
+    const [row] = await manager.query<Array<{ tokens: string[]; chat_ids: string[] }>>(
       `SELECT string_to_array(app_search_text($1), ' ') AS tokens,
               CASE WHEN $3::uuid IS NULL THEN ARRAY(SELECT chat_id FROM chat_members WHERE user_id = $2) ELSE ARRAY[$3::uuid] END AS chat_ids`,
       [q, viewerId, chatId ?? null],
@@ -29,9 +34,9 @@ export class SearchRepository {
     return { tokens: row.tokens, chatIds: row.chat_ids };
   }
 
-  async findPage(q: SearchPageQuery): Promise<SearchRow[]> {
+  async findPage(q: SearchPageQuery, manager: EntityManager = this.dataSource.manager): Promise<SearchRow[]> {
     const { sql, params } = searchPageSql(this.dataSource, q);
-    const rows = await this.dataSource.query<Array<Record<string, unknown>>>(sql, params);
+    const rows = await manager.query<Array<Record<string, unknown>>>(sql, params);
     return rows.map((r) => ({ message: entityFromRow(this.dataSource, Message, r), sortKey: r.sort_key as string }));
   }
 

@@ -7,6 +7,7 @@ import { SEARCH_PAGE_DEFAULT, SearchPageDto, SearchQuery } from './dto/search.dt
 import { SearchPosition } from './search.query';
 import { SearchRepository } from './search.repository';
 import { queryWords, snippet, substringChecks, tsQuery } from './search-text';
+import { ReadReplicas } from '../read-replicas/read-replicas';
 
 const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const CURSOR_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -40,6 +41,7 @@ export class SearchService {
 
   constructor(
     private readonly repository: SearchRepository,
+    private readonly reads: ReadReplicas,
     private readonly chats: ChatsService,
     private readonly views: MessageViewsService,
   ) {}
@@ -52,18 +54,27 @@ export class SearchService {
     const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     const limit = query.limit ?? SEARCH_PAGE_DEFAULT;
     if (query.chatId !== undefined) await this.chats.requireAccess(caller, query.chatId);
-    const { tokens, chatIds } = await this.repository.prepare(query.q, caller.userId, query.chatId);
-    const words = queryWords(tokens);
-    // Nothing but separators (say "?!"), or no chat at all: nothing can match.
-    if (!words.length || !chatIds.length) return { items: [], nextCursor: null };
-    const rows = await this.repository.findPage({
-      viewerId: caller.userId,
-      tsQuery: tsQuery(chatIds, words),
-      substrings: substringChecks(words),
-      chatId: query.chatId,
-      before,
-      limit,
+    // Both statements on one server: a replica that has the caller's last write, else the primary.
+    const found = await this.reads.read(caller.userId, async (manager) => {
+      const { tokens, chatIds } = await this.repository.prepare(query.q, caller.userId, query.chatId, manager);
+      const words = queryWords(tokens);
+      // Nothing but separators (say "?!"), or no chat at all: nothing can match.
+      if (!words.length || !chatIds.length) return null;
+      const rows = await this.repository.findPage(
+        {
+          viewerId: caller.userId,
+          tsQuery: tsQuery(chatIds, words),
+          substrings: substringChecks(words),
+          chatId: query.chatId,
+          before,
+          limit,
+        },
+        manager,
+      );
+      return { words, rows };
     });
+    if (!found) return { items: [], nextCursor: null };
+    const { words, rows } = found;
     const page = rows.slice(0, limit);
     const [messages] = await Promise.all([
       this.views.present(
