@@ -49,6 +49,8 @@ export interface AppConfig {
   uploadRatePerMinute: number;
   /** Text-send statements one instance runs at once; sends arriving meanwhile are stored together. */
   sendStatementsInFlight: number;
+  /** SEND_QUEUE_MAX: text sends waiting for a statement slot; one more is refused at once with 503 OVERLOADED. */
+  sendQueueMax: number;
   corsOrigins: string[] | true;
   /** Which peers may say who the client is (X-Forwarded-For): rate limits and logs use that address. */
   trustProxy: TrustProxy;
@@ -270,6 +272,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTTY = p
     sendRatePerSecond: positiveInt(env, 'SEND_RATE_PER_SECOND', 20, 0),
     sendRateBurst: positiveInt(env, 'SEND_RATE_BURST', 40),
     sendStatementsInFlight: positiveInt(env, 'SEND_STATEMENTS_IN_FLIGHT', 4),
+    sendQueueMax: positiveInt(env, 'SEND_QUEUE_MAX', 2000),
     uploadRatePerMinute: positiveInt(env, 'UPLOAD_RATE_PER_MINUTE', 30, 0),
     corsOrigins: !cors || cors === '*' ? true : cors.split(',').map((o) => o.trim()),
     trustProxy: trustProxy(env),
