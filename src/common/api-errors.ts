@@ -21,7 +21,7 @@ export class ErrorResponseDto {
     required: false,
     type: 'array',
     items: { oneOf: [{ $ref: getSchemaPath(FieldErrorDto) }, { $ref: getSchemaPath(RetryAfterDto) }] },
-    description: 'field errors of VALIDATION_FAILED; `{ retryAfter }` on RATE_LIMITED',
+    description: 'field errors of VALIDATION_FAILED; `{ retryAfter }` on RATE_LIMITED and OVERLOADED',
   })
   details?: Array<FieldErrorDto | RetryAfterDto>;
 }

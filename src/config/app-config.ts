@@ -56,6 +56,8 @@ export interface AppConfig {
   /** SOCKET_OUTBOUND_MAX_BYTES / _EVENTS: what may wait for one socket whose client does not read; past it the socket is closed. */
   socketOutboundMaxBytes: number;
   socketOutboundMaxEvents: number;
+  /** SEND_QUEUE_MAX: text sends waiting for a statement slot; one more is refused at once with 503 OVERLOADED. */
+  sendQueueMax: number;
   corsOrigins: string[] | true;
   /** Which peers may say who the client is (X-Forwarded-For): rate limits and logs use that address. */
   trustProxy: TrustProxy;
@@ -303,6 +305,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTTY = p
     sendRatePerSecond: positiveInt(env, 'SEND_RATE_PER_SECOND', 20, 0),
     sendRateBurst: positiveInt(env, 'SEND_RATE_BURST', 40),
     sendStatementsInFlight: positiveInt(env, 'SEND_STATEMENTS_IN_FLIGHT', 4),
+    sendQueueMax: positiveInt(env, 'SEND_QUEUE_MAX', 2000),
     uploadRatePerMinute: positiveInt(env, 'UPLOAD_RATE_PER_MINUTE', 30, 0),
     socketOutboundMaxBytes: positiveInt(env, 'SOCKET_OUTBOUND_MAX_BYTES', 1024 * 1024, 64 * 1024),
     socketOutboundMaxEvents: positiveInt(env, 'SOCKET_OUTBOUND_MAX_EVENTS', 1000, 16),

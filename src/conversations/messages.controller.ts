@@ -73,6 +73,7 @@ export class MessagesController {
     'CHAT_MEMBER_LIMIT',
     'PIN_LIMIT',
     'RATE_LIMITED',
+    'OVERLOADED',
   )
   async send(
     @CurrentUser() caller: AuthUser,

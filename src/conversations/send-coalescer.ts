@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AppException } from '../common/app.exception';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MessagesRepository, NewMessage, SenderNotMember, StoredMessage } from './messages.repository';
 
@@ -26,11 +27,20 @@ interface Pending {
 const MAX_BATCH = 200;
 
 /**
+ * Past SEND_QUEUE_MAX waiting sends the instance is saturated: a further send is refused at once
+ * (nothing stored, its clientId still free for the retry) instead of queueing without bound, so
+ * every send is answered quickly and memory stays flat. One second is about the time the queue
+ * takes to drain at the saturation rate.
+ */
+export const overloaded = () => new AppException('OVERLOADED', 'the server is busy; try again in 1 s', [{ retryAfter: 1 }]);
+
+/**
  * Coalesces concurrent plain text sends into multi-row statements: one commit for many messages is
  * the lever once commits dominate. A send never waits for a timer: with a free slot it goes at once
  * (alone when alone); while all slots are busy the sends queue, and the next free slot takes all of
  * them. A batch is all or nothing; when it fails (a sender not a member, a clientId already used, a
- * missing chat) its sends are stored one by one, so each gets its own answer.
+ * missing chat) its sends are stored one by one, so each gets its own answer. The queue is bounded
+ * (SEND_QUEUE_MAX): admission control by depth, see `overloaded`.
  */
 @Injectable()
 export class SendCoalescer {
@@ -44,6 +54,7 @@ export class SendCoalescer {
   ) {}
 
   store(item: TextSend): Promise<Stored> {
+    if (this.queue.length >= this.config.sendQueueMax) return Promise.reject(overloaded());
     return new Promise<Stored>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
       this.pump();

@@ -1026,14 +1026,15 @@ export interface components {
       | 'PUSH_SUBSCRIPTION_LIMIT'
       | 'RATE_LIMITED'
       | 'INTERNAL_ERROR'
-      | 'UNAVAILABLE';
+      | 'UNAVAILABLE'
+      | 'OVERLOADED';
     ErrorResponseDto: {
       /** @example 400 */
       statusCode: number;
       /** @example VALIDATION_FAILED */
       code: components['schemas']['ErrorCode'];
       message: string;
-      /** @description field errors of VALIDATION_FAILED; `{ retryAfter }` on RATE_LIMITED */
+      /** @description field errors of VALIDATION_FAILED; `{ retryAfter }` on RATE_LIMITED and OVERLOADED */
       details?: (components['schemas']['FieldErrorDto'] | components['schemas']['RetryAfterDto'])[];
     };
     FieldErrorDto: {
@@ -3562,7 +3563,7 @@ export interface operations {
           };
         };
       };
-      /** @description UNAVAILABLE */
+      /** @description OVERLOADED, UNAVAILABLE */
       503: {
         headers: {
           /** @description the request id (the one sent, or a new one), also in the logs */
@@ -3574,7 +3575,7 @@ export interface operations {
             /** @constant */
             statusCode?: 503;
             /** @enum {unknown} */
-            code?: 'UNAVAILABLE';
+            code?: 'OVERLOADED' | 'UNAVAILABLE';
           };
         };
       };
