@@ -52,7 +52,8 @@ function closeAll(sockets) {
  * Open loop: `rate` sends per second spread over the pairs for `seconds`, whatever the answers. A
  * pair without a `receiver` (an offline recipient) counts acks only.
  */
-async function openLoop(pairs, rate, seconds, pid) {
+/** `textFor(pair, n)` gives the n-th message's text (default `m<n>`). */
+async function openLoop(pairs, rate, seconds, pid, textFor = (_pair, n) => `m${n}`) {
   const sentAt = new Map();
   const ackLat = [];
   const deliverLat = [];
@@ -84,7 +85,7 @@ async function openLoop(pairs, rate, seconds, pid) {
         const t = lib.nowMs();
         sentAt.set(clientId, t);
         sent += 1;
-        pair.sender.emit('message:send', { chatId: pair.chatId, clientId, text: `m${sent}` }, (ack) => {
+        pair.sender.emit('message:send', { chatId: pair.chatId, clientId, text: textFor(pair, sent) }, (ack) => {
           const now = lib.nowMs();
           if (ack && ack.ok) {
             acked += 1;
@@ -136,11 +137,17 @@ async function sendScenario(results) {
       svc.url,
       users.map((u) => ({ token: u.token })),
     );
-    const pairs = chatIds.map((chatId, i) => ({ chatId, sender: sockets[2 * i], receiver: sockets[2 * i + 1] }));
+    const pairs = chatIds.map((chatId, i) => ({ chatId, sender: sockets[2 * i], receiver: sockets[2 * i + 1], peer: users[2 * i + 1] }));
+    // Each rate twice: plain text, then the same with an @mention of the peer (parsed and stored on send).
+    const mentioning = (pair, n) => `@${pair.peer.username} m${n}`;
     results.send = [];
+    results.sendMentions = [];
     for (const rate of RATES) {
       log(`send→deliver through the service at ${rate}/s`);
       results.send.push(await openLoop(pairs, rate, SECONDS, svc.proc.pid));
+      await lib.sleep(1000);
+      log(`the same with a mention in every message at ${rate}/s`);
+      results.sendMentions.push(await openLoop(pairs, rate, SECONDS, svc.proc.pid, mentioning));
       await lib.sleep(1000);
     }
     closeAll(sockets);
@@ -447,6 +454,16 @@ function markdown(r) {
     });
     lines.push(
       '',
+      '| with a mention in every message: offered msgs/s | acked/s | ack p50 / p99 ms | deliver p99 ms | CPU-s per 1k |',
+      '|---|---|---|---|---|',
+    );
+    for (const s of r.sendMentions ?? [])
+      lines.push(
+        `| ${s.offeredRate} | ${s.ackedInWindowPerSecond} | ${s.ack.p50} / ${s.ack.p99} | ${s.deliver.p99} | ${s.cpuSecondsPer1000} |`,
+      );
+    lines.push(
+      '',
+      `Max durable rate with mentions: ${r.summary.maxMentionRate}/s = ${r.summary.mentionRatio} of the plain rate in the same run.`,
       `Max durable (acked) rate: ${r.summary.maxDurableRate}/s = ${r.summary.ratioToRelay} of the bare relay (${r.summary.relayMaxRate}/s) and ${r.summary.ratioToDb} of the database ceiling (${r.dbCeiling.perSecond}/s, ${r.dbCeiling.concurrency} connections, commit p99 ${r.dbCeiling.commit.p99} ms).`,
       '',
     );
@@ -506,6 +523,8 @@ async function main() {
       ratioToRelay: ratio(max, relayMax),
       ratioToDb: ratio(max, results.dbCeiling.perSecond),
     };
+    const maxMentions = Math.max(...results.sendMentions.map((s) => s.ackedInWindowPerSecond));
+    Object.assign(results.summary, { maxMentionRate: maxMentions, mentionRatio: ratio(maxMentions, max) });
   }
   mkdirSync(join(__dirname, 'results'), { recursive: true });
   const stamp = results.date.slice(0, 16).replace(/[:T]/g, '-');
