@@ -21,7 +21,7 @@ interface EnginePacket {
 interface EngineConnection {
   readyState: string;
   writeBuffer: EnginePacket[];
-  transport: { name: string; socket?: { bufferedAmount: number; send(data: string): void } };
+  transport: { name: string; socket?: { bufferedAmount: number; send(data: string | Buffer): void } };
   sendPacket(type: string, data?: unknown, options?: unknown, callback?: unknown): void;
   close(discard?: boolean): void;
   on(event: 'flush', listener: () => void): void;
@@ -33,9 +33,9 @@ const DROPPABLE_PREFIXES = DROPPABLE_EVENTS.map((name) => `["${name}",`);
  * Bounds what waits for one engine.io connection (its write buffer plus the bytes the WebSocket has
  * not handed to the kernel yet). A client that stops reading would otherwise make the server keep
  * every event for it (issue 18). Past half the cap, droppable events are not queued; past the cap,
- * queued droppable events are thrown away, and if that is not enough the socket is closed: the
- * queue is discarded, the client gets `server:closing` { reason: SLOW_READER } and a socket.io
- * disconnect (after what its TCP connection already holds), and catches up over REST.
+ * queued droppable events are thrown away, and if that is not enough the socket is closed: what is
+ * queued is written out, then `server:closing` { reason: SLOW_READER } and a socket.io disconnect;
+ * the event that did not fit and every later one are not sent, and the client catches up over REST.
  */
 export function boundOutbound(conn: EngineConnection, limits: OutboundLimits, log: Logger): void {
   let queuedBytes = 0; // in conn.writeBuffer; a flush hands all of it to the transport
@@ -77,17 +77,21 @@ export function boundOutbound(conn: EngineConnection, limits: OutboundLimits, lo
     log.warn(
       `socket ${conn.transport.name} closed: its client does not read (${pending()} bytes, ${conn.writeBuffer.length} events queued)`,
     );
+    // What is queued is already in memory: it goes to the WebSocket (ahead of the notice, so the
+    // client keeps every event up to the close without a gap), and nothing more is accepted.
+    const queued = conn.writeBuffer.filter((packet) => packet.type === 'message' && packet.data !== undefined);
     conn.writeBuffer.length = 0;
     queuedBytes = 0;
     const ws = conn.transport.socket;
     if (ws) {
-      // Straight to the WebSocket, behind what it already holds: engine.io packet 4 (message)
-      // carrying socket.io packets 2 (event) and 1 (disconnect) of the main namespace.
+      // engine.io packet 4 (message) framing: a string is "4" + the socket.io packet, binary goes as it is.
+      for (const packet of queued) ws.send(typeof packet.data === 'string' ? `4${packet.data}` : packet.data!);
+      // Then socket.io packets 2 (event) and 1 (disconnect) of the main namespace.
       const notice = { reason: SLOW_READER_REASON, message: 'the client did not read its socket fast enough; catch up over REST' };
       ws.send(`42${JSON.stringify([CLOSING_EVENT, notice])}`);
       ws.send('41');
     }
-    // Discard: close now without waiting for the queue to drain (the WebSocket still sends its
+    // Discard: close now without waiting for a drain (the WebSocket still sends its
     // close frame after what it holds, and gives up on a peer that never reads after 30 s).
     conn.close(true);
   }
