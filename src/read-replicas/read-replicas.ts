@@ -220,7 +220,10 @@ export class ReadReplicas implements OnModuleInit, OnApplicationShutdown {
     const mark = await this.marks.get(userId);
     if (mark === null) return 0n;
     if (mark.startsWith('l:')) return parseLsn(mark.slice(2));
-    const [{ lsn }] = await this.primary.query<Array<{ lsn: string }>>('SELECT pg_current_wal_lsn()::text AS lsn');
+    // The insert position, not the write position: under synchronous_commit = off (the push
+    // bookkeeping, or a server configured so) a commit may still sit in WAL buffers, past
+    // pg_current_wal_lsn(), and a replica at that position would not have it yet.
+    const [{ lsn }] = await this.primary.query<Array<{ lsn: string }>>('SELECT pg_current_wal_insert_lsn()::text AS lsn');
     await this.marks.swap(userId, mark, `l:${lsn}`);
     return parseLsn(lsn);
   }
@@ -236,7 +239,7 @@ export class ReadReplicas implements OnModuleInit, OnApplicationShutdown {
       replica.source ??= await this.connect(replica);
       // A URL that names a primary (no recovery) is always up to date.
       const [{ lsn }] = await replica.source.query<Array<{ lsn: string }>>(
-        'SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END)::text AS lsn',
+        'SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_insert_lsn() END)::text AS lsn',
       );
       const replayed = parseLsn(lsn);
       if (replayed > replica.replayed) replica.replayed = replayed;
