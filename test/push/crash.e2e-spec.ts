@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { useService } from '../support/service';
 import { useSockets } from '../support/sockets';
 import { eventually } from '../support/wait';
-import { TestPushService } from './push-service';
-import { networkGuard, PUSH_ALLOW, pushHelpers } from './support';
+import { usePushSetup } from './support';
 
 const MESSAGES = 30;
 
@@ -15,18 +13,8 @@ const MESSAGES = 30;
  * ends 30 s later and it is sent again); no push arrives twice while the service lives.
  */
 describe('push: SIGKILL right after the acks, restart, every push arrives', () => {
-  const guard = networkGuard();
-  const svc = useService({ ...PUSH_ALLOW, ...guard.env });
-  const { api } = svc;
+  const { api, push, subscribed, settled, guard, svc } = usePushSetup({ checkEachTest: false });
   const sockets = useSockets();
-  let push: TestPushService;
-  const { learnVapidKey, subscribed, settled } = pushHelpers(svc, () => push);
-
-  beforeAll(async () => {
-    push = await TestPushService.start();
-    await learnVapidKey(await api.newUser());
-  });
-  afterAll(() => push?.close());
 
   it('each message acknowledged before the kill is pushed to the offline member after the restart (at least once)', async () => {
     const [a, b] = await api.newUsers(2);

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { ok, TestUser } from '../support/api';
-import { useService } from '../support/service';
+import { ok } from '../support/api';
 import { useSockets } from '../support/sockets';
-import { TestPushService } from './push-service';
-import { networkGuard, PUSH_ALLOW, pushHelpers } from './support';
+import { usePushSetup } from './support';
 
 /**
  * Who gets a push and what it carries: every subscription of every other member whose session has
@@ -11,28 +9,8 @@ import { networkGuard, PUSH_ALLOW, pushHelpers } from './support';
  * Topic as the contract says.
  */
 describe('push notifications: who gets one, and what it carries', () => {
-  const guard = networkGuard();
-  const svc = useService({ ...PUSH_ALLOW, ...guard.env });
-  const { api } = svc;
+  const { api, push, device, subscribed, settled, directChat, svc } = usePushSetup();
   const sockets = useSockets({ afterEach: true });
-  let push: TestPushService;
-  const { learnVapidKey, device, subscribed, settled } = pushHelpers(svc, () => push);
-
-  beforeAll(async () => {
-    push = await TestPushService.start();
-    await learnVapidKey(await api.newUser());
-  });
-  afterAll(() => push?.close());
-  afterEach(() => {
-    // Every push passed the push service's checks (VAPID, encryption, headers), and nothing left loopback.
-    expect(push.problems).toEqual([]);
-    expect(guard.attempts()).toEqual([]);
-  });
-
-  async function directChat(): Promise<{ a: TestUser; b: TestUser; chatId: string }> {
-    const [a, b] = await api.newUsers(2);
-    return { a, b, chatId: (await api.newDirect(a, b)).id };
-  }
 
   it('a member with no connected socket gets the message: the payload decrypts, TTL, Urgency high (direct chat), one Topic per chat', async () => {
     const { a, b, chatId } = await directChat();

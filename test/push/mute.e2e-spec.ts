@@ -1,7 +1,5 @@
 import { ok } from '../support/api';
-import { useService } from '../support/service';
-import { TestPushService } from './push-service';
-import { networkGuard, PUSH_ALLOW, pushHelpers } from './support';
+import { usePushSetup } from './support';
 
 /**
  * Mute stops push notifications, except for messages that mention the muted member (Urgency high,
@@ -9,21 +7,7 @@ import { networkGuard, PUSH_ALLOW, pushHelpers } from './support';
  * `messages.mentions`, migration 1795610000000).
  */
 describe('push and mute: a muted chat pushes only mentions', () => {
-  const guard = networkGuard();
-  const svc = useService({ ...PUSH_ALLOW, ...guard.env });
-  const { api } = svc;
-  let push: TestPushService;
-  const { learnVapidKey, subscribed, settled } = pushHelpers(svc, () => push);
-
-  beforeAll(async () => {
-    push = await TestPushService.start();
-    await learnVapidKey(await api.newUser());
-  });
-  afterAll(() => push?.close());
-  afterEach(() => {
-    expect(push.problems).toEqual([]);
-    expect(guard.attempts()).toEqual([]);
-  });
+  const { api, push, subscribed, settled } = usePushSetup();
 
   it('muted (until unmuted, or until a time): no push, unless the message mentions the member; unmuted: pushes again', async () => {
     const [owner, muted, other] = await api.newUsers(3);

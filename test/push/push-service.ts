@@ -57,15 +57,17 @@ export class TestPushService {
   private readonly subscriptions = new Map<string, BrowserSubscription>();
   private readonly plans = new Map<string, PlannedAnswer[]>();
   private readonly waiters = new Set<() => void>();
-  private server!: Server;
+  private readonly server: Server = createServer((req, res) => void this.handle(req, res)).on('connection', () => (this.connections += 1));
 
   static async start(): Promise<TestPushService> {
-    const service = new TestPushService();
-    service.server = createServer((req, res) => void service.handle(req, res));
-    service.server.on('connection', () => (service.connections += 1));
-    service.server.listen(0, '127.0.0.1');
-    await once(service.server, 'listening');
-    return service;
+    return new TestPushService().listen();
+  }
+
+  /** Starts answering on a free port of 127.0.0.1. */
+  async listen(): Promise<this> {
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    return this;
   }
 
   get origin(): string {

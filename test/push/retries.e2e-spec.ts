@@ -1,7 +1,5 @@
-import { ok, TestUser } from '../support/api';
-import { useService } from '../support/service';
-import { TestPushService } from './push-service';
-import { networkGuard, PUSH_ALLOW, pushHelpers } from './support';
+import { ok } from '../support/api';
+import { usePushSetup } from './support';
 
 /**
  * What the push service answers decides what happens next: 429 and 5xx are retried with backoff
@@ -9,26 +7,7 @@ import { networkGuard, PUSH_ALLOW, pushHelpers } from './support';
  * any other 4xx drops that push (logged).
  */
 describe('push delivery: retries, gone subscriptions, refusals', () => {
-  const guard = networkGuard();
-  const svc = useService({ ...PUSH_ALLOW, ...guard.env });
-  const { api } = svc;
-  let push: TestPushService;
-  const { learnVapidKey, subscribed, list, settled } = pushHelpers(svc, () => push);
-
-  beforeAll(async () => {
-    push = await TestPushService.start();
-    await learnVapidKey(await api.newUser());
-  });
-  afterAll(() => push?.close());
-  afterEach(() => {
-    expect(push.problems).toEqual([]);
-    expect(guard.attempts()).toEqual([]);
-  });
-
-  async function offlinePeer(): Promise<{ a: TestUser; b: TestUser; chatId: string }> {
-    const [a, b] = await api.newUsers(2);
-    return { a, b, chatId: (await api.newDirect(a, b)).id };
-  }
+  const { api, push, subscribed, list, settled, directChat: offlinePeer, svc } = usePushSetup();
 
   it('429 with Retry-After: the push is sent again after it, with the same payload', async () => {
     const { a, b, chatId } = await offlinePeer();

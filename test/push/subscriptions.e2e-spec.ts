@@ -1,8 +1,7 @@
 import { createECDH, randomUUID } from 'node:crypto';
 import { bearer, expectError, ok } from '../support/api';
-import { startTestService, useService } from '../support/service';
-import { TestPushService } from './push-service';
-import { networkGuard, PUSH_ALLOW, pushHelpers, subscribeRaw, VapidPublicKeyDto } from './support';
+import { startTestService } from '../support/service';
+import { subscribeRaw, VapidPublicKeyDto, usePushSetup } from './support';
 
 /** A VAPID key pair made with web-push's generateVAPIDKeys(). */
 const VAPID = {
@@ -11,21 +10,7 @@ const VAPID = {
 };
 
 describe('push subscriptions: per session, at most 5, gone at logout; the VAPID key', () => {
-  const guard = networkGuard();
-  const svc = useService({ ...PUSH_ALLOW, ...guard.env });
-  const { api } = svc;
-  let push: TestPushService;
-  const { learnVapidKey, device, subscribed, list, settled } = pushHelpers(svc, () => push);
-
-  beforeAll(async () => {
-    push = await TestPushService.start();
-    await learnVapidKey(await api.newUser());
-  });
-  afterAll(() => push?.close());
-  afterEach(() => {
-    expect(push.problems).toEqual([]);
-    expect(guard.attempts()).toEqual([]);
-  });
+  const { api, push, device, subscribed, list, settled, guard, svc } = usePushSetup();
 
   it('GET /api/push/vapid-public-key: an uncompressed P-256 point, the same after a restart (kept in the database); a token is needed', async () => {
     const user = await api.newUser();

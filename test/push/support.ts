@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Api, bearer, Caller, ok, reply, TestUser } from '../support/api';
-import type { TestService } from '../support/service';
+import { TestService, useService } from '../support/service';
 import { eventually } from '../support/wait';
 import type { PushSubscriptionDto, PushSubscriptionListDto, VapidPublicKeyDto } from '../../src/push/dto/push.dto';
 import { BrowserSubscription, TestPushService } from './push-service';
@@ -88,6 +88,42 @@ export function pushHelpers(svc: TestService, push: () => TestPushService) {
         'the push outbox and deliveries to empty',
         timeoutMs,
       );
+    },
+  };
+}
+
+/**
+ * What most push specs start with: a service that may push only to the test's own push service
+ * (and reach nothing else: the network guard), that push service, its VAPID key learnt, and, after
+ * each test unless `checkEachTest` is false, the checks that every push passed the push service's
+ * checks (VAPID, encryption, headers) and that nothing left loopback.
+ */
+export function usePushSetup({ checkEachTest = true } = {}) {
+  const guard = networkGuard();
+  const svc = useService({ ...PUSH_ALLOW, ...guard.env });
+  const push = new TestPushService();
+  const helpers = pushHelpers(svc, () => push);
+  beforeAll(async () => {
+    await push.listen();
+    await helpers.learnVapidKey(await svc.api.newUser());
+  });
+  afterAll(() => push.close());
+  if (checkEachTest)
+    afterEach(() => {
+      expect(push.problems).toEqual([]);
+      expect(guard.attempts()).toEqual([]);
+    });
+
+  return {
+    ...helpers,
+    svc,
+    api: svc.api,
+    guard,
+    push,
+    /** Two new users and their direct chat. */
+    directChat: async (): Promise<{ a: TestUser; b: TestUser; chatId: string }> => {
+      const [a, b] = await svc.api.newUsers(2);
+      return { a, b, chatId: (await svc.api.newDirect(a, b)).id };
     },
   };
 }
