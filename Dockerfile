@@ -24,6 +24,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# The embedded database template the build made (src/database/embedded-template.ts): a first start
+# without DATABASE_URL copies it instead of running initdb and the migrations.
+COPY --from=build /app/node_modules/.cache/chat-service ./node_modules/.cache/chat-service
 COPY public ./public
 # DATA_DIR holds attachment files (and the embedded database when DATABASE_URL is unset).
 RUN mkdir -p /data && chown node:node /data

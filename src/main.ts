@@ -23,7 +23,10 @@ async function bootstrap() {
   const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir);
   const app = await createApp(config, { url: config.databaseUrl ?? embedded!.url, embedded: embedded !== null });
   if (config.jwtSecretGenerated) logger.warn('JWT_SECRET is not set: using a random secret, tokens end at restart');
-  if (embedded) logger.log(`DATABASE_URL unset: embedded PostgreSQL (PGlite) under ${config.dataDir}`);
+  if (embedded)
+    logger.log(
+      `DATABASE_URL unset: embedded PostgreSQL (PGlite) under ${config.dataDir}${embedded.fromTemplate ? ' (new: copied from the build template)' : ''}`,
+    );
 
   // Graceful shutdown, done here rather than with Nest's enableShutdownHooks(): Nest re-raises the
   // signal after closing (the process then dies "killed by SIGTERM", exit status 143), and the

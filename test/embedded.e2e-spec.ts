@@ -8,7 +8,7 @@ import { ServiceProcess, spawnService } from './support/service';
 describe('embedded PostgreSQL (no DATABASE_URL)', () => {
   jest.setTimeout(120_000);
   const dataDir = mkdtempSync(join(tmpdir(), 'chat-embedded-'));
-  const env = { DATABASE_URL: undefined, REDIS_URL: undefined, DATA_DIR: dataDir };
+  const env = { DATABASE_URL: undefined, REDIS_URL: undefined, DATA_DIR: dataDir, LOG_LEVEL: 'info' };
   const username = uniqueName('Emb');
   const password = 'embedded secret';
   let svc: ServiceProcess | undefined;
@@ -35,12 +35,27 @@ describe('embedded PostgreSQL (no DATABASE_URL)', () => {
 
     const reg = await api.register({ username, password });
     expect(reg.status).toBe(201);
+    // No initdb: the database came from the template `npm run build` made (src/database/embedded-template.ts).
+    expect(svc.output()).toContain('copied from the build template');
 
     const t0 = Date.now();
     const code = await svc.stop('SIGTERM');
     console.log(`embedded graceful shutdown: exit ${code} after ${Date.now() - t0} ms`);
     expect({ code, signal: svc.proc.signalCode }).toEqual({ code: 0, signal: null });
     svc = undefined;
+  });
+
+  it('another empty DATA_DIR is a database of its own: what the first one holds is not in the template', async () => {
+    const otherDir = mkdtempSync(join(tmpdir(), 'chat-embedded-other-'));
+    const other = await spawnService({ ...env, DATA_DIR: otherDir });
+    try {
+      const api = new Api(other.url);
+      expect((await api.login({ username, password })).status).toBe(401);
+      expect((await api.register({ username, password })).status).toBe(201);
+    } finally {
+      await other.stop('SIGTERM');
+      rmSync(otherDir, { recursive: true, force: true });
+    }
   });
 
   it('keeps the data across a restart on the same DATA_DIR', async () => {
