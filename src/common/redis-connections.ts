@@ -25,16 +25,24 @@ export class RedisConnections implements OnApplicationShutdown {
     return this.config.redisClusterUrls.length > 0;
   }
 
-  /** A new connected client, with the Lua `scripts` given (node-redis loads them); reconnects by itself after an outage. */
-  async connect<S extends RedisScripts = Record<never, never>>(name: string, scripts?: S) {
+  /**
+   * A new connected client, with the Lua `scripts` given (node-redis loads them); reconnects by
+   * itself after an outage. `reconnected` is called each time a connection is ready again (to the
+   * Redis, or to a node of the cluster): the server may have restarted and lost its keys.
+   */
+  async connect<S extends RedisScripts = Record<never, never>>(name: string, scripts?: S, reconnected?: () => void) {
     if (this.cluster) {
       // The cluster client has the command methods of a client; every command this service sends
       // names its keys (scripts get them as KEYS, hash-tagged to one slot), which it routes by.
-      return (await this.connectCluster(name, scripts)) as unknown as RedisClientType<Record<never, never>, Record<never, never>, S>;
+      const cluster = await this.connectCluster(name, scripts);
+      // After the first connection to each node: a node that came back, or a new one (a replica promoted).
+      if (reconnected) cluster.on('node-ready', reconnected);
+      return cluster as unknown as RedisClientType<Record<never, never>, Record<never, never>, S>;
     }
     const client = createClient({ url: this.config.redisUrl!, ...CLIENT_OPTIONS, scripts });
     this.watch(name, client);
     await client.connect();
+    if (reconnected) client.on('ready', reconnected);
     this.closers.push(() => client.quit().catch(() => client.destroy()));
     return client;
   }
@@ -67,27 +75,6 @@ export class RedisConnections implements OnApplicationShutdown {
   command(): Promise<RedisClientType> {
     this.commandClient ??= this.connect('command');
     return this.commandClient;
-  }
-
-  /**
-   * On a Redis Cluster, what names the masters' current runs (their run_ids): it changes when a
-   * master was restarted or replaced, which may have lost the keys of its slots. Undefined with one
-   * Redis, or when a master cannot be asked now.
-   */
-  async clusterEpoch(): Promise<string | undefined> {
-    if (!this.cluster) return undefined;
-    try {
-      const cluster = await (this.clusterClient ??= this.connectCluster('command'));
-      const runs = await Promise.all(
-        cluster.masters.map(async (master) => {
-          const info = await (await cluster.nodeClient(master)).info('server');
-          return /run_id:(\w+)/.exec(info)?.[1] ?? '';
-        }),
-      );
-      return runs.sort().join(',');
-    } catch {
-      return undefined;
-    }
   }
 
   async ping(): Promise<void> {

@@ -69,7 +69,7 @@ describe('RedisPresenceStore', () => {
       },
       async beat(token = newToken()) {
         const result = await store.heartbeat(token);
-        for (const id of result.orphans) held.set(id, true);
+        for (const grace of result.graces) held.set(grace.userId, true);
         return result;
       },
     };
@@ -111,12 +111,12 @@ describe('RedisPresenceStore', () => {
     await b.connect('both');
     await sleep(HEARTBEAT_TTL_MS + 50); // a stops beating
     const token = newToken();
-    expect(await b.beat(token)).toEqual({ orphans: ['lonely'], shown: [] });
+    expect(await b.beat(token)).toEqual({ graces: [{ userId: 'lonely', token }], shown: [] });
     expect(await b.store.onlineOf(['lonely', 'both'])).toEqual(new Set(['lonely', 'both']));
     expect(await b.store.settle('lonely', token)).toBe(true);
     expect(await b.store.onlineOf(['lonely', 'both'])).toEqual(new Set(['both']));
     // Reaped once: nothing of `a` is left.
-    expect(await b.beat()).toEqual({ orphans: [], shown: [] });
+    expect(await b.beat()).toEqual({ graces: [], shown: [] });
     expect(await client.keys('presence:instance:a:*')).toEqual([]);
     expect(await client.zRange('presence:heartbeats', 0, -1)).toEqual(['b']);
   });
@@ -126,7 +126,7 @@ describe('RedisPresenceStore', () => {
     await Promise.all([a.beat(), b.beat()]);
     await a.connect('u');
     await a.store.leave();
-    expect((await b.beat()).orphans).toEqual(['u']);
+    expect((await b.beat()).graces.map((g) => g.userId)).toEqual(['u']);
   });
 
   it('a reaper that stopped midway is replaced once its claim runs out', async () => {
@@ -136,7 +136,7 @@ describe('RedisPresenceStore', () => {
     // Someone claimed `a` and stopped before reaping it.
     await client.zRem('presence:heartbeats', 'a');
     await client.zAdd('presence:heartbeats', { score: 1, value: 'reap:a' });
-    expect((await b.beat()).orphans).toEqual(['u']);
+    expect((await b.beat()).graces.map((g) => g.userId)).toEqual(['u']);
     expect(await client.zRange('presence:heartbeats', 0, -1)).toEqual(['b']);
   });
 
@@ -147,10 +147,56 @@ describe('RedisPresenceStore', () => {
     await a.connect('u');
     await client.flushAll();
     expect(await a.store.onlineOf(['u'])).toEqual(new Set());
-    expect(await a.beat()).toEqual({ orphans: [], shown: ['u'] });
+    expect(await a.beat()).toEqual({ graces: [], shown: ['u'] });
     expect(await client.hGetAll('presence:{user:u}:sockets')).toEqual({ a: '2' });
     expect(await a.disconnect('u')).toBe(false);
     expect(await a.disconnect('u')).toBe(true);
+  });
+
+  /** What a cluster master that restarted empty loses: the keys of its slots (here: one user's), not the heartbeats. */
+  const loseKeysOf = (userId: string) => client.del(['sockets', 'left', 'shown'].map((k) => `presence:{user:${userId}}:${k}`));
+
+  it('after a connection came back, the next heartbeat writes again the counts of a user whose keys were lost', async () => {
+    const [a, b] = [instance('a'), instance('b')];
+    await Promise.all([a.beat(), b.beat()]);
+    await a.connect('u');
+    await a.connect('u');
+    await b.connect('u');
+    await loseKeysOf('u');
+    expect(await a.beat()).toEqual({ graces: [], shown: [] }); // nothing tells it yet
+    a.store.resyncDue();
+    b.store.resyncDue();
+    expect(await a.beat()).toEqual({ graces: [], shown: ['u'] });
+    expect(await b.beat()).toEqual({ graces: [], shown: [] });
+    expect(await client.hGetAll('presence:{user:u}:sockets')).toEqual({ a: '2', b: '1' });
+    expect(await b.beat()).toEqual({ graces: [], shown: [] }); // written once
+  });
+
+  it('the last socket of a user whose keys were lost still starts its grace period, and it ends', async () => {
+    const a = instance('a');
+    await a.beat();
+    await a.connect('u');
+    await loseKeysOf('u');
+    const token = newToken();
+    expect(await a.disconnect('u', token)).toBe(true);
+    expect(await a.store.onlineOf(['u'])).toEqual(new Set(['u']));
+    expect(await a.store.settle('u', token)).toBe(true);
+    expect(await a.store.onlineOf(['u'])).toEqual(new Set());
+  });
+
+  it('a grace period whose token was lost is written again, so that its holder still ends it', async () => {
+    const [a, b] = [instance('a'), instance('b')];
+    await Promise.all([a.beat(), b.beat()]);
+    await a.connect('u');
+    const token = newToken();
+    expect(await a.disconnect('u', token)).toBe(true);
+    a.held.set('u', true);
+    await loseKeysOf('u');
+    a.store.resyncDue();
+    expect(await a.beat()).toEqual({ graces: [], shown: [] }); // its timer runs already
+    expect(await b.store.onlineOf(['u'])).toEqual(new Set(['u']));
+    expect(await a.store.settle('u', token)).toBe(true);
+    expect(await b.store.onlineOf(['u'])).toEqual(new Set());
   });
 
   it('an instance reaped during a long pause waits for the reaping to end, then puts its sockets back', async () => {
@@ -160,12 +206,12 @@ describe('RedisPresenceStore', () => {
     // `a` is being reaped (claimed, not yet done): it waits.
     await client.zRem('presence:heartbeats', 'a');
     await client.zAdd('presence:heartbeats', { score: Date.now() + 60_000, value: 'reap:a' });
-    expect(await a.beat()).toEqual({ orphans: [], shown: [] });
+    expect(await a.beat()).toEqual({ graces: [], shown: [] });
     expect(await client.zScore('presence:heartbeats', 'a')).toBeNull();
     // Reaped meanwhile: u's socket on `a` was taken out, and b holds its grace period.
     await client.hDel('presence:{user:u}:sockets', 'a');
     await client.zRem('presence:heartbeats', 'reap:a');
-    expect(await a.beat()).toEqual({ orphans: [], shown: [] });
+    expect(await a.beat()).toEqual({ graces: [], shown: [] });
     expect(await client.hGetAll('presence:{user:u}:sockets')).toEqual({ a: '1' });
     expect(await a.store.onlineOf(['u'])).toEqual(new Set(['u']));
   });
@@ -176,7 +222,9 @@ describe('RedisPresenceStore', () => {
     await a.connect('gone');
     await a.connect('stays');
     await a.connect('waits');
-    await a.disconnect('gone');
+    const token = newToken();
+    await a.disconnect('gone', token);
+    await a.store.settle('gone', token); // its grace period ended
     expect(await a.disconnect('waits')).toBe(true);
     a.held.set('waits', true);
     await a.beat();

@@ -107,40 +107,59 @@ const asBoolean = (reply: unknown) => reply === 1;
 /** The presence scripts, for `createClient({ scripts })`: node-redis runs them by SHA and loads them when Redis lacks them. */
 export const PRESENCE_SCRIPTS = {
   /**
-   * A socket of the user connected on `instance` (`count` 1), or a new registration of the
-   * instance puts back the number of sockets it has (`exact`). True when the user is shown anew.
+   * The user has `count` (> 0) sockets on `instance`: written as a number, not added to, so that
+   * writing it again (a resync) is harmless. True when the user is shown anew.
    */
   presenceJoin: defineScript({
     NUMBER_OF_KEYS: 3,
     SCRIPT: `#!lua
-redis.call(ARGV[3] == 'exact' and 'HSET' or 'HINCRBY', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('DEL', KEYS[2])
 if redis.call('SET', KEYS[3], '1', 'NX') then return 1 end
 return 0
 `,
-    parseCommand(parser: CommandParser, keys: UserKeys, instance: string, count: number, exact: boolean) {
+    parseCommand(parser: CommandParser, keys: UserKeys, instance: string, count: number) {
       pushUserKeys(parser, keys);
-      parser.push(instance, String(count), exact ? 'exact' : 'more');
+      parser.push(instance, String(count));
     },
     transformReply: asBoolean,
   }),
 
   /**
-   * One socket of the user on `instance` went, or all of them (`all`: the instance is being reaped).
-   * True when the user has no socket left anywhere but was shown: its grace period starts with `token`.
+   * The user has `count` sockets left on `instance` (0 when the instance is reaped). True when it
+   * has none left anywhere: its grace period starts with `token`. `mode` says what is known:
+   *   live   a socket of this instance went, so the user was shown (its keys may have been lost
+   *          with a Redis node: they are written again)
+   *   again  a resync of a departure whose write may have been lost: as `live`, unless another
+   *          instance's later token is current (that instance settles)
+   *   reap   the instance stopped: only a user still shown gets a grace period
    */
   presenceLeave: defineScript({
     NUMBER_OF_KEYS: 3,
     SCRIPT: `#!lua
 ${SOCKETS}
-if ARGV[4] == 'all' or redis.call('HINCRBY', KEYS[1], ARGV[1], -1) <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
-if sockets(KEYS[1]) > 0 or redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+if tonumber(ARGV[5]) > 0 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[5]) else redis.call('HDEL', KEYS[1], ARGV[1]) end
+if sockets(KEYS[1]) > 0 then return 0 end
+if ARGV[4] == 'reap' and redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+if ARGV[4] == 'again' then
+  local current = redis.call('GET', KEYS[2])
+  if current and current ~= ARGV[2] then return 0 end
+end
+redis.call('SET', KEYS[3], '1')
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
 return 1
 `,
-    parseCommand(parser: CommandParser, keys: UserKeys, instance: string, token: string, tokenTtlMs: number, all: boolean) {
+    parseCommand(
+      parser: CommandParser,
+      keys: UserKeys,
+      instance: string,
+      token: string,
+      tokenTtlMs: number,
+      mode: 'live' | 'again' | 'reap',
+      count: number,
+    ) {
       pushUserKeys(parser, keys);
-      parser.push(instance, token, String(tokenTtlMs), all ? 'all' : 'one');
+      parser.push(instance, token, String(tokenTtlMs), mode, String(count));
     },
     transformReply: asBoolean,
   }),
@@ -222,11 +241,12 @@ export interface RedisPresenceOptions {
   heartbeatTtlMs: number;
   /** How long a "left" token lives in Redis: longer than the grace period. */
   tokenTtlMs: number;
-  /**
-   * On a Redis Cluster: what names the masters' runs (undefined when unknown now). When it changes,
-   * a master came back and may have lost the keys of its users: the instance puts its sockets back.
-   */
-  epoch?: () => Promise<string | undefined>;
+}
+
+/** A grace period this instance is to hold: `settle(userId, token)` when it ends. */
+export interface Grace {
+  userId: string;
+  token: string;
 }
 
 /**
@@ -240,14 +260,22 @@ export interface RedisPresenceOptions {
  * instance still has sockets of, holds a grace timer of (`held`), or is about to. A reaper may
  * undo what a paused instance writes meanwhile: the instance waits for the reaping to end, then
  * registers anew and puts back what it has, as after Redis lost its data.
+ *
+ * Redis may lose keys: a node restarted empty (one Redis, or a master of a cluster), a failover to
+ * a replica that lagged. Every write of a user's keys states this instance's whole part (its
+ * socket count, its grace token), so writing it again is harmless; the next heartbeat after a
+ * connection came back (`resyncDue`) or after a write failed writes again everything this
+ * instance has. Between, a heartbeat costs the same few commands however many users there are.
  */
 export class RedisPresenceStore implements PresenceStore {
   /** The users this instance put in its set, so that the ones it no longer needs are taken out. */
   private readonly listed = new Set<string>();
-  /** The cluster's epoch at the last heartbeat. */
-  private lastEpoch?: string;
   /** Users whose `remove` is under way: the grace timer it may start is not `held` yet. */
   private readonly removing = new Map<string, number>();
+  /** The token of each grace period this instance started or took over (and has not settled). */
+  private readonly tokens = new Map<string, string>();
+  /** Whether the next heartbeat writes again all this instance has (a write failed, or a connection came back). */
+  private due = false;
 
   constructor(
     private readonly client: PresenceRedisClient,
@@ -256,18 +284,34 @@ export class RedisPresenceStore implements PresenceStore {
     private readonly held: ReadonlyMap<string, unknown>,
   ) {}
 
+  /** A connection to Redis (or to a cluster node) came back: it may have come back empty. */
+  resyncDue(): void {
+    this.due = true;
+  }
+
   async add(userId: string): Promise<boolean> {
-    const [, shown] = await Promise.all([
-      this.list([userId]),
-      this.client.presenceJoin(this.userKeys(userId), this.options.instanceId, 1, false),
-    ]);
-    return shown;
+    this.tokens.delete(userId);
+    return this.written(async () => {
+      const [, shown] = await Promise.all([
+        this.list([userId]),
+        this.client.presenceJoin(this.userKeys(userId), this.options.instanceId, this.local.get(userId) ?? 1),
+      ]);
+      return shown;
+    });
   }
 
   async remove(userId: string, token: string): Promise<boolean> {
+    const count = this.local.get(userId) ?? 0;
+    if (count === 0) this.tokens.set(userId, token);
     this.removing.set(userId, (this.removing.get(userId) ?? 0) + 1);
     try {
-      return await this.client.presenceLeave(this.userKeys(userId), this.options.instanceId, token, this.options.tokenTtlMs, false);
+      const { instanceId, tokenTtlMs } = this.options;
+      const graced = await this.written(() =>
+        this.client.presenceLeave(this.userKeys(userId), instanceId, token, tokenTtlMs, 'live', count),
+      );
+      // Sockets elsewhere: no grace period for this instance to hold.
+      if (!graced && this.tokens.get(userId) === token) this.tokens.delete(userId);
+      return graced;
     } finally {
       const left = this.removing.get(userId)! - 1;
       if (left > 0) this.removing.set(userId, left);
@@ -275,8 +319,11 @@ export class RedisPresenceStore implements PresenceStore {
     }
   }
 
-  settle(userId: string, token: string): Promise<boolean> {
-    return this.client.presenceSettle(this.userKeys(userId), token);
+  async settle(userId: string, token: string): Promise<boolean> {
+    const settled = await this.written(() => this.client.presenceSettle(this.userKeys(userId), token));
+    // Kept when the settling failed: the resync starts its grace period again.
+    if (this.tokens.get(userId) === token) this.tokens.delete(userId);
+    return settled;
   }
 
   async onlineOf(userIds: string[]): Promise<Set<string>> {
@@ -284,15 +331,34 @@ export class RedisPresenceStore implements PresenceStore {
     return new Set(userIds.filter((_, i) => online[i]));
   }
 
-  /** One heartbeat: returns the users whose grace timer this instance now holds, and the users shown anew. */
-  async heartbeat(token: string): Promise<{ orphans: string[]; shown: string[] }> {
+  /**
+   * One heartbeat: returns the grace periods this instance now holds (of a stopped instance's
+   * users, or departures it could not write before), and the users shown anew.
+   */
+  async heartbeat(token: string): Promise<{ graces: Grace[]; shown: string[] }> {
     await this.trim();
     const { instanceId, heartbeatTtlMs } = this.options;
     const beat = await this.client.presenceHeartbeat(this.heartbeatsKey(), instanceId, heartbeatTtlMs, REAP_LEASE_MS);
-    const shown = beat.registeredAnew || (await this.masterCameBack()) ? await this.resync() : [];
-    const orphans: string[] = [];
-    for (const dead of beat.claimed) orphans.push(...(await this.reap(dead, token)));
-    return { orphans, shown };
+    const graces: Grace[] = [];
+    let shown: string[] = [];
+    if (beat.registeredAnew || this.due) {
+      this.due = false;
+      try {
+        const resynced = await this.resync();
+        shown = resynced.shown;
+        graces.push(...resynced.graces);
+      } catch (err) {
+        this.due = true;
+        throw err;
+      }
+    }
+    for (const dead of beat.claimed) {
+      for (const userId of await this.reap(dead, token)) {
+        this.tokens.set(userId, token);
+        graces.push({ userId, token });
+      }
+    }
+    return { graces, shown };
   }
 
   /** This instance stops: its heartbeat ends now, so the next survivor to beat reaps its sockets. */
@@ -300,23 +366,38 @@ export class RedisPresenceStore implements PresenceStore {
     await this.client.zAdd(this.heartbeatsKey(), { score: 0, value: this.options.instanceId }, { condition: 'XX' });
   }
 
-  /** True when the cluster's epoch changed since the last heartbeat that knew it (a master restarted or was replaced). */
-  private async masterCameBack(): Promise<boolean> {
-    const epoch = await this.options.epoch?.();
-    if (epoch === undefined) return false;
-    const changed = this.lastEpoch !== undefined && epoch !== this.lastEpoch;
-    this.lastEpoch = epoch;
-    return changed;
+  /** A write of a user's keys; when it fails, Redis may have it or not: the next heartbeat writes everything again. */
+  private async written<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      this.due = true;
+      throw err;
+    }
   }
 
-  /** A new registration: puts this instance's sockets back (Redis lost them, or reaped them after a pause); returns the users shown anew. */
-  private async resync(): Promise<string[]> {
-    await this.list([...new Set([...this.local.keys(), ...this.held.keys()])]);
-    const users = [...this.local];
-    const shown = await Promise.all(
-      users.map(([id, count]) => this.client.presenceJoin(this.userKeys(id), this.options.instanceId, count, true)),
-    );
-    return users.filter((_, i) => shown[i]).map(([id]) => id);
+  /**
+   * Writes again this instance's part of every user it has: socket counts, and the grace periods it
+   * holds or could not start. Returns the users shown anew, and the grace periods to start now.
+   */
+  private async resync(): Promise<{ shown: string[]; graces: Grace[] }> {
+    await this.list([...new Set([...this.local.keys(), ...this.held.keys(), ...this.tokens.keys()])]);
+    const { instanceId, tokenTtlMs } = this.options;
+    // Taken and sent in one go, so that a write made after this one is also sent after it.
+    const joined = [...this.local];
+    const departed = [...this.tokens].filter(([id]) => !this.local.has(id));
+    const [shown, left] = await Promise.all([
+      Promise.all(joined.map(([id, count]) => this.client.presenceJoin(this.userKeys(id), instanceId, count))),
+      Promise.all(departed.map(([id, token]) => this.client.presenceLeave(this.userKeys(id), instanceId, token, tokenTtlMs, 'again', 0))),
+    ]);
+    const graces: Grace[] = [];
+    departed.forEach(([userId, token], i) => {
+      if (this.held.has(userId)) return; // its timer runs: it settles
+      // Not held: its departure (or its settling) failed when it happened.
+      if (left[i]) graces.push({ userId, token });
+      else if (this.tokens.get(userId) === token) this.tokens.delete(userId);
+    });
+    return { shown: joined.filter((_, i) => shown[i]).map(([id]) => id), graces };
   }
 
   /** Removes the sockets of a stopped instance; returns its users left with none, whose grace timer this instance now holds. */
@@ -325,7 +406,7 @@ export class RedisPresenceStore implements PresenceStore {
     // Listed here first: should this instance stop midway, whoever reaps it finds them.
     await this.list(users);
     const took = await Promise.all(
-      users.map((id) => this.client.presenceLeave(this.userKeys(id), dead, token, this.options.tokenTtlMs, true)),
+      users.map((id) => this.client.presenceLeave(this.userKeys(id), dead, token, this.options.tokenTtlMs, 'reap', 0)),
     );
     await this.client.del(this.usersKey(dead));
     await this.client.zRem(this.heartbeatsKey(), `reap:${dead}`);
@@ -340,7 +421,9 @@ export class RedisPresenceStore implements PresenceStore {
 
   /** Takes out of this instance's set the users it no longer has a socket or a grace timer of. */
   private async trim(): Promise<void> {
-    const unneeded = [...this.listed].filter((id) => !this.local.has(id) && !this.held.has(id) && !this.removing.has(id));
+    const unneeded = [...this.listed].filter(
+      (id) => !this.local.has(id) && !this.held.has(id) && !this.removing.has(id) && !this.tokens.has(id),
+    );
     if (!unneeded.length) return;
     // Forgotten first: a user listed again meanwhile is listed again here too.
     for (const id of unneeded) this.listed.delete(id);

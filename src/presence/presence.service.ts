@@ -58,7 +58,11 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
 
   async onModuleInit(): Promise<void> {
     if (!this.redis.configured) return;
-    const client = await this.redis.connect('presence', PRESENCE_SCRIPTS);
+    // A connection that came back may be to a Redis (node) that lost its keys: the next heartbeat writes ours again.
+    const client = await this.redis.connect('presence', PRESENCE_SCRIPTS, () => {
+      this.redisStore?.resyncDue();
+      this.redisSessions?.resyncDue();
+    });
     this.redisStore = new RedisPresenceStore(
       client,
       {
@@ -66,7 +70,6 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
         instanceId: this.instanceId,
         heartbeatTtlMs: HEARTBEAT_TTL_MS,
         tokenTtlMs: this.config.presenceGraceMs + 60_000,
-        epoch: () => this.redis.clusterEpoch(),
       },
       this.local,
       this.timers,
@@ -114,8 +117,9 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
     this.local.set(userId, (this.local.get(userId) ?? 0) + 1);
     const sessionSockets = (this.localSessions.get(sessionId) ?? 0) + 1;
     this.localSessions.set(sessionId, sessionSockets);
+    // Each on its own: the session's key and the user's may live on different Redis nodes.
+    if (sessionSockets === 1) await this.sessions.added(sessionId).catch((err) => this.warn('connect', err));
     try {
-      if (sessionSockets === 1) await this.sessions.added(sessionId);
       if (await this.store.add(userId)) await this.announce(userId, true, null);
     } catch (err) {
       this.warn('connect', err);
@@ -132,8 +136,8 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
     if (sessionLeft > 0) this.localSessions.set(sessionId, sessionLeft);
     else this.localSessions.delete(sessionId);
     const token = newToken();
+    if (sessionLeft <= 0) await this.sessions.removed(sessionId).catch((err) => this.warn('disconnect', err));
     try {
-      if (sessionLeft <= 0) await this.sessions.removed(sessionId);
       if (await this.store.remove(userId, token)) this.schedule(userId, token);
     } catch (err) {
       this.warn('disconnect', err);
@@ -215,10 +219,11 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
     this.beating = true;
     try {
       const token = newToken();
-      const { orphans, shown } = await this.redisStore.heartbeat(token);
+      const { graces, shown } = await this.redisStore.heartbeat(token);
       await this.redisSessions?.beat();
-      if (orphans.length) this.logger.log(`took over the presence of ${orphans.length} user(s) of a stopped instance`);
-      for (const userId of orphans) this.schedule(userId, token);
+      const orphans = graces.filter((g) => g.token === token).length;
+      if (orphans) this.logger.log(`took over the presence of ${orphans} user(s) of a stopped instance`);
+      for (const grace of graces) this.schedule(grace.userId, grace.token);
       for (const userId of shown) await this.announce(userId, true, null);
     } catch (err) {
       this.warn('heartbeat', err);

@@ -45,30 +45,55 @@ export interface RedisSessionPresenceOptions {
  * heartbeat list. Every command touches one key: this works on Redis Cluster as it is.
  */
 export class RedisSessionPresence implements SessionPresence {
+  /** Whether the next heartbeat writes the set again (a write failed, or a connection came back). */
+  private due = false;
+
   constructor(
     private readonly client: Pick<RedisClientType, 'sAdd' | 'sRem' | 'pExpire' | 'smIsMember' | 'zRange' | 'del'>,
     private readonly options: RedisSessionPresenceOptions,
     private readonly local: ReadonlyMap<string, number>,
   ) {}
 
+  /** A connection to Redis came back: it may have come back empty. */
+  resyncDue(): void {
+    this.due = true;
+  }
+
   async added(sessionId: string): Promise<void> {
     const key = this.key(this.options.instanceId);
-    await this.client.sAdd(key, sessionId);
-    await this.client.pExpire(key, this.options.ttlMs);
+    await this.written(async () => {
+      await this.client.sAdd(key, sessionId);
+      await this.client.pExpire(key, this.options.ttlMs);
+    });
   }
 
   async removed(sessionId: string): Promise<void> {
     // Connected again meanwhile: the set keeps it.
     if (this.local.has(sessionId)) return;
-    await this.client.sRem(this.key(this.options.instanceId), sessionId);
+    await this.written(() => this.client.sRem(this.key(this.options.instanceId), sessionId));
   }
 
-  /** At each heartbeat: the set lives on; when Redis lost it, it is written again from this instance's counts. */
+  /** At each heartbeat: the set lives on; when Redis lost it or a write failed, it is written again from this instance's counts. */
   async beat(): Promise<void> {
     const key = this.key(this.options.instanceId);
-    if ((await this.client.pExpire(key, this.options.ttlMs)) || !this.local.size) return;
-    await this.client.sAdd(key, [...this.local.keys()]);
-    await this.client.pExpire(key, this.options.ttlMs);
+    const due = this.due;
+    this.due = false;
+    await this.written(async () => {
+      if ((await this.client.pExpire(key, this.options.ttlMs)) && !due) return;
+      await this.client.del(key);
+      if (!this.local.size) return;
+      await this.client.sAdd(key, [...this.local.keys()]);
+      await this.client.pExpire(key, this.options.ttlMs);
+    });
+  }
+
+  private async written<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      this.due = true;
+      throw err;
+    }
   }
 
   /** This instance stops: its sockets are closing. */

@@ -2,7 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import { INestApplicationContext, Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
-import type { RedisClientType } from 'redis';
+import type { RedisClientType, RedisClusterType } from 'redis';
 import { Server, ServerOptions } from 'socket.io';
 import { RedisConnections } from '../common/redis-connections';
 import { AppConfig } from '../config/app-config';
@@ -33,7 +33,7 @@ export class RealtimeIoAdapter extends IoAdapter {
       // Redis 7 sharded pub/sub (SPUBLISH/SSUBSCRIBE): a channel lives on the master of its slot,
       // so the traffic spreads over the masters instead of every message reaching every node.
       const [pub, sub] = await Promise.all([redis.connectCluster('socket.io pub'), redis.connectCluster('socket.io sub')]);
-      this.redisAdapter = createShardedAdapter(this.safePublisher(pub, 'sPublish'), sub);
+      this.redisAdapter = createShardedAdapter(this.safePublisher(pub, 'sPublish'), this.safeSubscriber(sub));
       return;
     }
     const [pub, sub] = await Promise.all([redis.connect('socket.io pub'), redis.connect('socket.io sub')]);
@@ -83,6 +83,33 @@ export class RealtimeIoAdapter extends IoAdapter {
     return new Proxy(client, {
       get(target, prop, receiver) {
         if (prop === method) return publish;
+        const value: unknown = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  }
+
+  /**
+   * The sharded adapter subscribes to a room's channel when the room is made and unsubscribes when
+   * it goes, without awaiting either: a socket that comes or goes while the channel's master is
+   * down would reject unhandled (fatal). This client logs instead.
+   */
+  private safeSubscriber<C extends Pick<RedisClusterType, 'sSubscribe' | 'sUnsubscribe'>>(client: C): C {
+    let lastError = 0;
+    const safe =
+      (call: (...args: unknown[]) => Promise<unknown>) =>
+      (...args: unknown[]) =>
+        call(...args).catch((err: Error) => {
+          if (Date.now() - lastError > 10_000) this.log.warn(`socket.io (un)subscribe failed: ${err.message}`);
+          lastError = Date.now();
+        });
+    const wrapped = {
+      sSubscribe: safe(client.sSubscribe.bind(client) as (...args: unknown[]) => Promise<unknown>),
+      sUnsubscribe: safe(client.sUnsubscribe.bind(client) as (...args: unknown[]) => Promise<unknown>),
+    };
+    return new Proxy(client, {
+      get(target, prop, receiver) {
+        if (prop === 'sSubscribe' || prop === 'sUnsubscribe') return wrapped[prop];
         const value: unknown = Reflect.get(target, prop, receiver);
         return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
       },

@@ -3,7 +3,7 @@ import { Api, ok, TestUser } from '../support/api';
 import { useRedisCluster } from '../support/redis-cluster';
 import { ServiceProcess, useService } from '../support/service';
 import { TestSocket, useSockets } from '../support/sockets';
-import { eventually } from '../support/wait';
+import { eventually, sleep } from '../support/wait';
 import { GRACE_MS } from '../realtime/support';
 
 /**
@@ -80,17 +80,37 @@ describe('realtime and presence on a three-master Redis Cluster', () => {
     expect(slots.size).toBe(1);
   });
 
-  // Presence after the restart is not asserted here: presence of a user whose keys the restarted master
-  // held is not put back reliably yet (named in the issue note).
+  /** A new user (of `service`) whose presence keys live on master `master`. */
+  async function userOnMaster(service: { api: Api }, master: number): Promise<TestUser> {
+    for (;;) {
+      const user = await service.api.newUser();
+      if (cluster().masterOf(`presence:{user:${user.id}}:sockets`) === master) return user;
+    }
+  }
+
+  const presenceAt = async (service: { api: Api }, viewer: TestUser, userId: string) =>
+    ok(await service.api.presence(viewer, [userId]), 200).items[0];
+
   it.each([0, 1, 2])(
-    'master %i killed and started again mid-test: both instances keep running, and events flow again both ways',
+    'master %i killed and started again empty mid-test: both instances keep running, events flow again both ways, and presence is right again',
     async (master) => {
-      const [alice, bob, chatId] = await pair();
+      // Alice (on A) stays connected and Carol (on B) leaves while the master is down: both have
+      // their presence keys on that master, which comes back without them.
+      const [alice, carol, bob] = [await userOnMaster(a, master), await userOnMaster(b, master), await b.api.newUser()];
+      const chatId = ok(await a.api.createChat(alice, { type: 'direct', userId: bob.id }), 201).id;
+      ok(await b.api.createChat(carol, { type: 'direct', userId: alice.id }), 201);
       const aliceOnA = await sockets.open(a, alice);
       const bobOnB = await sockets.open(b, bob);
+      const carolOnB = await sockets.open(b, carol);
+      await aliceOnA.waitFor('presence', (p) => p.userId === carol.id && p.online);
       await deliveredAcross(aliceOnA, bobOnB, chatId);
+      const closedAt = Date.now();
 
-      await cluster().restart(master);
+      await cluster().restart(master, async () => {
+        carolOnB.close();
+        // B hears of it while the master is down, or just after it is back: either way it counts.
+        await sleep(300);
+      });
 
       expect(a.proc.exitCode).toBeNull();
       expect(b.proc.exitCode).toBeNull();
@@ -101,6 +121,23 @@ describe('realtime and presence on a three-master Redis Cluster', () => {
       );
       await deliveredAcross(aliceOnA, bobOnB, chatId);
       await deliveredAcross(bobOnB, aliceOnA, chatId);
+
+      // Alice's keys are written again: she is online, as seen from either instance.
+      for (const service of [a, b]) {
+        await eventually(
+          () => presenceAt(service, bob, alice.id),
+          (p) => p.online,
+          'Alice online again',
+        );
+      }
+      // Carol's departure went through: offline, last seen when she left (not before the restart).
+      const carolNow = await eventually(
+        () => presenceAt(a, alice, carol.id),
+        (p) => !p.online && p.lastSeenAt !== null,
+        'Carol offline with a last seen time',
+      );
+      expect(Date.parse(carolNow.lastSeenAt!)).toBeGreaterThanOrEqual(closedAt);
+      expect((await presenceAt(b, bob, alice.id)).online).toBe(true);
       expect(a.proc.exitCode).toBeNull();
       expect(b.proc.exitCode).toBeNull();
     },

@@ -42,11 +42,33 @@ export class RedisCluster {
     return this.ports.map((p) => `redis://127.0.0.1:${p}`).join(',');
   }
 
-  /** Kills master `i` (SIGKILL: nothing saved; the cluster has no persistence) and starts it again on its port with its nodes.conf. */
-  async restart(i: number): Promise<void> {
+  /**
+   * Kills master `i` (SIGKILL: nothing saved; the cluster has no persistence), runs `whileDown`, and
+   * starts it again on its port with its nodes.conf: it comes back empty.
+   */
+  async restart(i: number, whileDown?: () => Promise<void>): Promise<void> {
     await this.kill(i);
+    await whileDown?.();
     await this.startNode(i);
     await this.waitForOk();
+  }
+
+  /** The index of the master that holds `key` (its slot), as the cluster says. */
+  masterOf(key: string): number {
+    const slot = Number(this.cli(this.ports[0], 'cluster', 'keyslot', key).trim());
+    const nodes = this.cli(this.ports[0], 'cluster', 'nodes').split('\n');
+    const index = this.ports.findIndex((port) => {
+      const line = nodes.find((l) => l.includes(`127.0.0.1:${port}@`));
+      return line
+        ?.split(' ')
+        .slice(8)
+        .some((range) => {
+          const [from, to = from] = range.split('-').map(Number);
+          return slot >= from && slot <= to;
+        });
+    });
+    if (index < 0) throw new Error(`no master holds slot ${slot}`);
+    return index;
   }
 
   async kill(i: number): Promise<void> {
