@@ -97,13 +97,13 @@ function procStats(pid) {
 }
 
 /**
- * CPU seconds (user+system) of the PostgreSQL processes that work for `dbName`: its backends (the
- * database's name is in their process title) and the server's background processes (checkpointer,
- * WAL writer …). Other databases' backends on the same server (other test runs) are left out.
- * Without `dbName`, every process whose comm is `postgres`.
+ * CPU seconds (user+system) of each PostgreSQL process that works for `dbName`, by pid: its backends
+ * (the database's name is in their process title) and the server's background processes
+ * (checkpointer, WAL writer …). Other databases' backends on the same server (other test runs) are
+ * left out. Without `dbName`, every process whose comm is `postgres`.
  */
-function postgresCpuSeconds(dbName) {
-  let ticks = 0;
+function postgresProcessCpu(dbName) {
+  const cpu = new Map();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -115,12 +115,38 @@ function postgresCpuSeconds(dbName) {
         if (!background && !title.split(' ').includes(dbName)) continue;
       }
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
+      cpu.set(entry, (Number(fields[11]) + Number(fields[12])) / CLK_TCK);
     } catch {
       // the process ended meanwhile
     }
   }
-  return ticks / CLK_TCK;
+  return cpu;
+}
+
+/**
+ * PostgreSQL's CPU from now on: `sample()` (at most every 250 ms; call it often) keeps each process's
+ * latest figure, so a backend or autovacuum worker that exits before `seconds()` still counts up to
+ * its last sample; a process that started meanwhile counts from zero.
+ */
+function postgresCpuMeter(dbName) {
+  const first = postgresProcessCpu(dbName);
+  const last = new Map(first);
+  let sampledAt = Date.now();
+  const sample = (force = false) => {
+    if (!force && Date.now() - sampledAt < 250) return;
+    sampledAt = Date.now();
+    for (const [pid, cpu] of postgresProcessCpu(dbName)) {
+      if (!first.has(pid)) first.set(pid, 0);
+      last.set(pid, cpu);
+    }
+  };
+  const seconds = () => {
+    sample(true);
+    let sum = 0;
+    for (const [pid, cpu] of last) sum += cpu - first.get(pid);
+    return sum;
+  };
+  return { sample, seconds };
 }
 
 /** CPU seconds (user+system) of this process: the load driver's own cost. */
@@ -221,7 +247,7 @@ module.exports = {
   startProcess,
   startService,
   procStats,
-  postgresCpuSeconds,
+  postgresCpuMeter,
   ownCpuSeconds,
   seedUsers,
   seedChat,

@@ -149,12 +149,12 @@ function latencies(run, times, from = 0, to = run.total, keep = () => true) {
  */
 async function openLoop(pairs, rate, seconds, pid, textFor, { dbName } = {}) {
   const cpu0 = pid ? lib.procStats(pid).cpuSeconds : null;
-  const pg0 = dbName ? lib.postgresCpuSeconds(dbName) : null;
+  const pgMeter = dbName ? lib.postgresCpuMeter(dbName) : null;
   const own0 = lib.ownCpuSeconds();
-  const run = await drive(pairs, [{ rate, seconds }], { textFor });
+  const run = await drive(pairs, [{ rate, seconds }], { textFor, sample: pgMeter?.sample });
   const own = lib.ownCpuSeconds() - own0;
   const cpu = pid ? lib.procStats(pid).cpuSeconds - cpu0 : null;
-  const pg = dbName ? lib.postgresCpuSeconds(dbName) - pg0 : null;
+  const pg = pgMeter ? pgMeter.seconds() : null;
   const ok = (i) => !run.refusals.has(i);
   let acked = 0;
   let ackedInWindow = 0;
@@ -272,7 +272,7 @@ async function serviceScenarios(results) {
       results.send = steps;
       results.sendMentions = mentionSteps;
     }
-    if (wanted('overload')) results.overload = await overloadScenario(pairs, svc, db, dbName, maxSustained(results.send));
+    if (wanted('overload')) results.overload = await overloadScenario(pairs, svc, db, dbName, results.send);
     closeAll(sockets);
     if (wanted('send')) {
       results.messagesStored = Number((await db.query('SELECT count(*) FROM messages')).rows[0].count);
@@ -309,25 +309,26 @@ async function relayScenario(results) {
  * RATE_LIMITED), RSS should stay bounded, the tail's p99 should come back under 100 ms, and every
  * acked message should be in the database.
  */
-async function overloadScenario(pairs, svc, db, dbName, serviceMax) {
+async function overloadScenario(pairs, svc, db, dbName, sendSteps) {
   const envRate = Number(process.env.BENCH_OVERLOAD_RATE || 0);
-  const rate = envRate || (serviceMax ? 2 * serviceMax : 6000);
-  const rateSource = envRate
-    ? 'BENCH_OVERLOAD_RATE'
-    : serviceMax
-      ? '2 × the maximum sustained rate'
-      : '2 × 3,000/s (the issue’s maximum; send did not run)';
+  const serviceMax = maxSustained(sendSteps);
+  let rate = 6000;
+  let rateSource = '2 × 3,000/s, the issue’s maximum (send did not run; BENCH_OVERLOAD_RATE sets it)';
+  if (envRate) [rate, rateSource] = [envRate, 'BENCH_OVERLOAD_RATE'];
+  else if (serviceMax) [rate, rateSource] = [2 * serviceMax, '2 × the maximum sustained rate'];
+  else if (sendSteps?.length) [rate, rateSource] = [2 * sendSteps[0].offeredRate, '2 × the first send step, none of them sustained'];
   log(`overload: ${rate}/s (${rateSource}) for ${OVERLOAD_SECONDS} s, then ${TAIL.rate}/s for ${TAIL.seconds} s`);
   const rssBefore = lib.procStats(svc.proc.pid).rssBytes;
   let rssMax = rssBefore;
   let lastSample = 0;
+  const pgMeter = lib.postgresCpuMeter(dbName);
   const sample = () => {
+    pgMeter.sample();
     if (lib.nowMs() - lastSample < 100) return;
     lastSample = lib.nowMs();
     rssMax = Math.max(rssMax, lib.procStats(svc.proc.pid).rssBytes);
   };
   const cpu0 = lib.procStats(svc.proc.pid).cpuSeconds;
-  const pg0 = lib.postgresCpuSeconds(dbName);
   const run = await drive(
     pairs,
     [
@@ -337,7 +338,7 @@ async function overloadScenario(pairs, svc, db, dbName, serviceMax) {
     { sample },
   );
   const cpu = lib.procStats(svc.proc.pid).cpuSeconds - cpu0;
-  const pg = lib.postgresCpuSeconds(dbName) - pg0;
+  const pg = pgMeter.seconds();
   const n = run.schedule[0].n;
   let withinSecond = 0;
   let acked = 0;
@@ -700,6 +701,9 @@ function stepTable(steps, withPostgres) {
   return lines;
 }
 
+/** A maximum sustained rate, or that not even the first step was sustained. */
+const maxText = (max, steps) => (max === null ? `none sustained (below ${steps?.[0]?.offeredRate}/s)` : `${max}/s`);
+
 /** "met", or how far the measurement is from the goal. */
 function verdict(measured, goal, direction, unit = '') {
   if (measured === null || measured === undefined) return 'not measured';
@@ -719,7 +723,7 @@ function goalRows(r) {
     const relayNote = sm.relaySaturated ? '' : ' (the relay sustained every step: its maximum is at least this)';
     rows.push([
       'maximum sustained durable rate ≥ 0.5 of the bare relay',
-      `${dash(sm.maxDurableRate)}/s vs ${dash(sm.relayMaxRate)}/s${relayNote} = ${dash(sm.ratioToRelay)}`,
+      `${maxText(sm.maxDurableRate, r.send)} vs ${maxText(sm.relayMaxRate, r.relay)}${relayNote} = ${dash(sm.ratioToRelay)}`,
       sm.relaySaturated ? verdict(sm.ratioToRelay, 0.5, '≥') : 'not measured: the relay did not saturate within BENCH_RATES',
     ]);
     const s2k = at(r.send, 2000);
@@ -733,7 +737,9 @@ function goalRows(r) {
     const cpuRatio = ratio(s4k?.cpuSecondsPer1000, r4k?.cpuSecondsPer1000);
     rows.push([
       'service CPU per message ≤ 2× the relay’s at 4,000 msgs/s',
-      s4k && r4k ? `${s4k.cpuSecondsPer1000} vs ${r4k.cpuSecondsPer1000} CPU-s per 1k = ${cpuRatio}×` : 'no 4,000/s step on both sides',
+      s4k && r4k
+        ? `${s4k.cpuSecondsPer1000} vs ${r4k.cpuSecondsPer1000} CPU-s per 1k = ${cpuRatio}×`
+        : 'no 4,000/s step on both sides (not in BENCH_RATES, or a side stopped before it)',
       verdict(cpuRatio, 2, '≤', '×'),
     ]);
     rows.push([
@@ -798,7 +804,7 @@ function markdown(r) {
   if (r.summary) {
     const sm = r.summary;
     lines.push(
-      `Maximum sustained rate: service ${dash(sm.maxDurableRate)}/s, relay ${dash(sm.relayMaxRate)}/s${sm.relaySaturated ? '' : ' (sustained every step)'}: ratio ${dash(sm.ratioToRelay)}.`,
+      `Maximum sustained rate: service ${maxText(sm.maxDurableRate, r.send)}, relay ${maxText(sm.relayMaxRate, r.relay)}${sm.relaySaturated ? '' : ' (sustained every step)'}: ratio ${dash(sm.ratioToRelay)}.`,
       '',
     );
   }
