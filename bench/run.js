@@ -87,6 +87,7 @@ async function drive(pairs, phases, { textFor = (_pair, n) => `m${n}`, sample } 
   let start = lib.nowMs();
   let answered = 0;
   let delivered = 0;
+  let refusalsWithRetryAfter = 0;
   const offs = pairs.map((p) => {
     if (!p.receiver) return () => undefined;
     const onNew = (m) => {
@@ -112,7 +113,10 @@ async function drive(pairs, phases, { textFor = (_pair, n) => `m${n}`, sample } 
         pair.sender.emit('message:send', { chatId: pair.chatId, clientId, text: textFor(pair, i + 1) }, (ack) => {
           answeredAt[i] = lib.nowMs() - start;
           answered += 1;
-          if (!ack?.ok) refusals.set(i, ack?.error?.code ?? 'NO_ERROR_CODE');
+          if (!ack?.ok) {
+            refusals.set(i, ack?.error?.code ?? 'NO_ERROR_CODE');
+            if (ack?.error?.details?.[0]?.retryAfter > 0) refusalsWithRetryAfter += 1;
+          }
         });
       }
       sample?.();
@@ -130,7 +134,19 @@ async function drive(pairs, phases, { textFor = (_pair, n) => `m${n}`, sample } 
     await lib.sleep(20);
   }
   offs.forEach((off) => off());
-  return { prefix, schedule, total, sentAt, answeredAt, deliveredAt, refusals, receiving, sendLagMs, elapsedMs: lib.nowMs() - start };
+  return {
+    prefix,
+    schedule,
+    total,
+    sentAt,
+    answeredAt,
+    deliveredAt,
+    refusals,
+    refusalsWithRetryAfter,
+    receiving,
+    sendLagMs,
+    elapsedMs: lib.nowMs() - start,
+  };
 }
 
 const per1000 = (seconds, messages) => (seconds === null || !messages ? null : Math.round((seconds / messages) * 1000 * 1000) / 1000);
@@ -386,6 +402,8 @@ async function overloadScenario(pairs, svc, db, dbName, sendSteps) {
     answeredWithin1sShare: n ? Math.round((withinSecond / n) * 10000) / 10000 : null,
     acked,
     refused,
+    // Of all refusals (the overload and the tail), those whose error carries `details: [{ retryAfter }]`.
+    refusedWithRetryAfter: run.refusalsWithRetryAfter,
     unanswered,
     ack: overloadAck,
     refusedAnswer,
@@ -828,7 +846,7 @@ function markdown(r) {
   if (r.overload) {
     const o = r.overload;
     lines.push(
-      `Overload: ${o.offeredRate}/s (${o.rateSource}) for ${o.seconds} s, then ${o.tail.rate}/s for ${o.tail.seconds} s. Of ${o.sent} sends during it ${Math.round(o.answeredWithin1sShare * 10000) / 100} % were answered within 1 s: ${o.acked} acked (ack p50 / p99 ${o.ack.p50} / ${o.ack.p99} ms), refused ${JSON.stringify(o.refused)} (answered in p99 ${dash(o.refusedAnswer.p99)} ms), ${o.unanswered} unanswered. Service RSS ${o.rssBeforeMiB} MiB before, +${o.rssGrowthMiB} MiB at most. Send→deliver p99 of each second of the tail (ms; – when a send was never delivered): ${o.tail.windowP99.map(dash).join(', ')}; back under 100 ms ${o.recoverySeconds === null ? 'not within the tail' : `${o.recoverySeconds} s after the overload`}. ${o.ackedFoundInDatabase} of ${o.ackedTotal} acked messages in the database afterwards (${o.ackedLost} lost; ${o.refusedButStored} refused but stored; ${o.unansweredAtEnd} of the overload and tail sends still unanswered 10 s after the last send). CPU-s per 1k acked: service ${o.cpuSecondsPer1000}, PostgreSQL ${o.postgresCpuSecondsPer1000}.`,
+      `Overload: ${o.offeredRate}/s (${o.rateSource}) for ${o.seconds} s, then ${o.tail.rate}/s for ${o.tail.seconds} s. Of ${o.sent} sends during it ${Math.round(o.answeredWithin1sShare * 10000) / 100} % were answered within 1 s: ${o.acked} acked (ack p50 / p99 ${o.ack.p50} / ${o.ack.p99} ms), refused ${JSON.stringify(o.refused)} (answered in p99 ${dash(o.refusedAnswer.p99)} ms; ${o.refusedWithRetryAfter} refusals in all with a retryAfter), ${o.unanswered} unanswered. Service RSS ${o.rssBeforeMiB} MiB before, +${o.rssGrowthMiB} MiB at most. Send→deliver p99 of each second of the tail (ms; – when a send was never delivered): ${o.tail.windowP99.map(dash).join(', ')}; back under 100 ms ${o.recoverySeconds === null ? 'not within the tail' : `${o.recoverySeconds} s after the overload`}. ${o.ackedFoundInDatabase} of ${o.ackedTotal} acked messages in the database afterwards (${o.ackedLost} lost; ${o.refusedButStored} refused but stored; ${o.unansweredAtEnd} of the overload and tail sends still unanswered 10 s after the last send). CPU-s per 1k acked: service ${o.cpuSecondsPer1000}, PostgreSQL ${o.postgresCpuSecondsPer1000}.`,
       '',
     );
   }
