@@ -2,7 +2,7 @@
 // Shared pieces of the benchmark: starting the built service, seeding, measuring.
 const { spawn } = require('node:child_process');
 const { createHmac, randomUUID } = require('node:crypto');
-const { readFileSync } = require('node:fs');
+const { readdirSync, readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { Client, Pool } = require('pg');
 // The built service's own helper (npm run bench builds first).
@@ -94,6 +94,65 @@ function procStats(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)[1]);
   return { cpuSeconds, rssBytes: rssKb * 1024 };
+}
+
+/**
+ * CPU seconds (user+system) of each PostgreSQL process that works for `dbName`, by pid: its backends
+ * (the database's name is in their process title) and the server's background processes
+ * (checkpointer, WAL writer …). Other databases' backends on the same server (other test runs) are
+ * left out. Without `dbName`, every process whose comm is `postgres`.
+ */
+function postgresProcessCpu(dbName) {
+  const cpu = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
+      if (dbName) {
+        const title = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
+        const background = !title.includes('(') && !/autovacuum worker|parallel worker/.test(title);
+        if (!background && !title.split(' ').includes(dbName)) continue;
+      }
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      cpu.set(entry, (Number(fields[11]) + Number(fields[12])) / CLK_TCK);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return cpu;
+}
+
+/**
+ * PostgreSQL's CPU from now on: `sample()` (at most every 250 ms; call it often) keeps each process's
+ * latest figure, so a backend or autovacuum worker that exits before `seconds()` still counts up to
+ * its last sample; a process that started meanwhile counts from zero.
+ */
+function postgresCpuMeter(dbName) {
+  const first = postgresProcessCpu(dbName);
+  const last = new Map(first);
+  let sampledAt = Date.now();
+  const sample = (force = false) => {
+    if (!force && Date.now() - sampledAt < 250) return;
+    sampledAt = Date.now();
+    for (const [pid, cpu] of postgresProcessCpu(dbName)) {
+      if (!first.has(pid)) first.set(pid, 0);
+      last.set(pid, cpu);
+    }
+  };
+  const seconds = () => {
+    sample(true);
+    let sum = 0;
+    for (const [pid, cpu] of last) sum += cpu - first.get(pid);
+    return sum;
+  };
+  return { sample, seconds };
+}
+
+/** CPU seconds (user+system) of this process: the load driver's own cost. */
+function ownCpuSeconds() {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
 }
 
 function b64url(value) {
@@ -188,6 +247,8 @@ module.exports = {
   startProcess,
   startService,
   procStats,
+  postgresCpuMeter,
+  ownCpuSeconds,
   seedUsers,
   seedChat,
   summarize,
