@@ -58,6 +58,11 @@ export interface AppConfig {
   socketOutboundMaxEvents: number;
   /** SEND_QUEUE_MAX: text sends waiting for a statement slot; one more is refused at once with 503 OVERLOADED. */
   sendQueueMax: number;
+  /**
+   * SEND_WAIT_MAX_MS: a text send that has waited this long for its turn (behind its socket's
+   * earlier events, or for a statement slot) is refused with 503 OVERLOADED instead of run.
+   */
+  sendWaitMaxMs: number;
   corsOrigins: string[] | true;
   /** Which peers may say who the client is (X-Forwarded-For): rate limits and logs use that address. */
   trustProxy: TrustProxy;
@@ -306,6 +311,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTTY = p
     sendRateBurst: positiveInt(env, 'SEND_RATE_BURST', 40),
     sendStatementsInFlight: positiveInt(env, 'SEND_STATEMENTS_IN_FLIGHT', 4),
     sendQueueMax: positiveInt(env, 'SEND_QUEUE_MAX', 2000),
+    sendWaitMaxMs: positiveInt(env, 'SEND_WAIT_MAX_MS', 500),
     uploadRatePerMinute: positiveInt(env, 'UPLOAD_RATE_PER_MINUTE', 30, 0),
     socketOutboundMaxBytes: positiveInt(env, 'SOCKET_OUTBOUND_MAX_BYTES', 1024 * 1024, 64 * 1024),
     socketOutboundMaxEvents: positiveInt(env, 'SOCKET_OUTBOUND_MAX_EVENTS', 1000, 16),

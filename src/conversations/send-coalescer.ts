@@ -19,6 +19,8 @@ const textMessage = (item: TextSend): NewMessage => ({ ...item, type: 'text', ch
 
 interface Pending {
   item: TextSend;
+  /** When it was queued (performance.now()). */
+  since: number;
   resolve: (stored: Stored) => void;
   reject: (err: unknown) => void;
 }
@@ -40,7 +42,7 @@ export const overloaded = () => new AppException('OVERLOADED', 'the server is bu
  * (alone when alone); while all slots are busy the sends queue, and the next free slot takes all of
  * them. A batch is all or nothing; when it fails (a sender not a member, a clientId already used, a
  * missing chat) its sends are stored one by one, so each gets its own answer. The queue is bounded
- * (SEND_QUEUE_MAX): admission control by depth, see `overloaded`.
+ * by depth (SEND_QUEUE_MAX) and by age (SEND_WAIT_MAX_MS): see `overloaded`.
  */
 @Injectable()
 export class SendCoalescer {
@@ -56,13 +58,15 @@ export class SendCoalescer {
   store(item: TextSend): Promise<Stored> {
     if (this.queue.length >= this.config.sendQueueMax) return Promise.reject(overloaded());
     return new Promise<Stored>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
+      this.queue.push({ item, resolve, reject, since: performance.now() });
       this.pump();
     });
   }
 
   private pump(): void {
     while (this.inFlight < this.config.sendStatementsInFlight && this.queue.length) {
+      this.shedStale();
+      if (!this.queue.length) return;
       const batch = this.queue.splice(0, MAX_BATCH);
       this.inFlight += 1;
       void this.run(batch).finally(() => {
@@ -70,6 +74,17 @@ export class SendCoalescer {
         this.pump();
       });
     }
+  }
+
+  /**
+   * Sends that waited longer than SEND_WAIT_MAX_MS are refused rather than run: their senders get
+   * an answer in bounded time, and the queue drains at once instead of serving stale work first.
+   */
+  private shedStale(): void {
+    const oldest = performance.now() - this.config.sendWaitMaxMs;
+    let stale = 0;
+    while (stale < this.queue.length && this.queue[stale].since < oldest) stale += 1;
+    for (const pending of this.queue.splice(0, stale)) pending.reject(overloaded());
   }
 
   private async run(batch: Pending[]): Promise<void> {

@@ -1,10 +1,12 @@
-import { Logger } from '@nestjs/common';
+import { Inject, Logger } from '@nestjs/common';
 import { OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
 import { SessionEndedEvent } from '../auth/session.events';
 import { TokensService } from '../auth/tokens.service';
 import { ChatRemovedEvent, ChatUpdatedEvent, ReceiptEvent, TypingEvent } from '../conversations/chat.events';
 import { ChatsService } from '../conversations/chats.service';
+import { overloaded } from '../conversations/send-coalescer';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { AppException } from '../common/app.exception';
 import { AuthUser } from '../common/current-user';
 import { toAppException } from '../common/error-mapping';
@@ -78,6 +80,7 @@ export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<S
     private readonly presence: PresenceService,
     private readonly search: SearchService,
     private readonly reads: ReadReplicas,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.handlers = {
       'message:send': async (caller, p) => {
@@ -163,8 +166,15 @@ export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<S
       return;
     }
     state.queued += 1;
+    const since = performance.now();
     state.queue = state.queue
-      .then(() => this.handle(state.caller, event as ClientEventName, payload))
+      .then(() =>
+        // A send that waited too long behind this socket's earlier events is refused, not run: under
+        // overload every send is answered in bounded time (SEND_WAIT_MAX_MS), and nothing is stored.
+        event === 'message:send' && performance.now() - since > this.config.sendWaitMaxMs
+          ? ackError(overloaded().toBody())
+          : this.handle(state.caller, event as ClientEventName, payload),
+      )
       .then((answer) => {
         state.queued -= 1;
         reply(ack, answer);

@@ -116,3 +116,40 @@ describe('send overload (real service, real PostgreSQL)', () => {
     expect(texts.filter((t) => t.startsWith('rest ') || t.startsWith('socket ')).sort()).toEqual(sent);
   });
 });
+
+/**
+ * Admission by age (SEND_WAIT_MAX_MS): a socket's events run one at a time, so under overload its
+ * sends wait behind each other, not in the statement queue. A send that has waited longer than
+ * the bound is refused with OVERLOADED instead of run, so every send is answered in bounded time.
+ * With a 1 ms bound, a burst on one socket: the first send runs at once, those behind it waited
+ * longer than 1 ms for their turn.
+ */
+describe('send overload: a send that waited too long for its turn (real service)', () => {
+  const svc = useService({ SEND_WAIT_MAX_MS: '1', SEND_RATE_PER_SECOND: '0' });
+  const { api } = svc;
+  const sockets = useSockets();
+
+  it('is refused with OVERLOADED and a retry hint, is not stored, and goes through when retried; the first is stored', async () => {
+    const [alice, bob] = await api.newUsers(2);
+    const chatId = (await api.newDirect(alice, bob)).id;
+    const socket = await sockets.open(svc, alice);
+    const sends = Array.from({ length: 30 }, (_, i) => ({ chatId, clientId: randomUUID(), text: `burst ${i}` }));
+    const acks = await Promise.all(sends.map((s) => socket.call('message:send', s)));
+
+    expect(acks[0].ok).toBe(true);
+    const refused = sends.filter((_, i) => !acks[i].ok);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const ack of acks.filter((a) => !a.ok))
+      expect(ack).toEqual({
+        ok: false,
+        error: { statusCode: 503, code: 'OVERLOADED', message: expect.any(String) as string, details: [{ retryAfter: 1 }] },
+      });
+
+    const history = async () => (await api.history(bob, chatId, { limit: '50' })).body.items.map((m) => m.text);
+    expect(await history()).toEqual(sends.filter((_, i) => acks[i].ok).map((s) => s.text));
+
+    // Retried one at a time (nothing waits), each refused send is stored once.
+    for (const s of refused) expect(await socket.call('message:send', s)).toMatchObject({ ok: true });
+    expect((await history()).sort()).toEqual(sends.map((s) => s.text).sort());
+  });
+});
