@@ -6,7 +6,7 @@ import { MessageViewsService } from '../conversations/message-views.service';
 import { SEARCH_PAGE_DEFAULT, SearchPageDto, SearchQuery } from './dto/search.dto';
 import { SearchPosition } from './search.query';
 import { SearchRepository } from './search.repository';
-import { queryWords, snippet, substringChecks, tsQuery } from './search-text';
+import { queryWords, snippet, substringChecks, tsQueries } from './search-text';
 import { ReadReplicas } from '../read-replicas/read-replicas';
 
 const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
@@ -63,7 +63,7 @@ export class SearchService {
       const rows = await this.repository.findPage(
         {
           viewerId: caller.userId,
-          tsQuery: tsQuery(chatIds, words),
+          tsQueries: tsQueries(chatIds, words),
           substrings: substringChecks(words),
           chatId: query.chatId,
           before,
