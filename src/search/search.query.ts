@@ -34,7 +34,7 @@ const exactKey = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYY
  *
  * 1. `hits`: the candidates from ix_messages_search alone, one small tsquery per chat (`@@ ANY`: one
  *    index scan each, ORed into one bitmap), and only the columns the order and the visibility rule
- *    need. The array is behind a sub-select: the planner cannot estimate a tsquery over per-chat
+ *    need (and the text when a word without spaces must be checked whole). The array is behind a sub-select: the planner cannot estimate a tsquery over per-chat
  *    lexemes (a prefix looks like half the table), and with constants it chose a sequential scan of
  *    messages, or a walk of each chat through (chat_id, seq); hidden, it takes the default estimate
  *    and the index. The lexemes carry the chat, so these are the caller's chats' matches only.
@@ -54,18 +54,22 @@ export function searchPageSql(dataSource: DataSource, q: SearchPageQuery): { sql
     .map((c) => `m.${c.databaseName}`)
     .join(', ');
   const filters = [`m.search_vector @@ ANY (ARRAY(SELECT unnest($1::tsquery[])))`, `m.type = 'text'`, `m.deleted_at IS NULL`];
-  for (const s of q.substrings) filters.push(`app_search_text(m.text) LIKE ${param(`%${s}%`)}`);
+  const visible = [visibleTo('h', { userId: '$2', clearedSeq: 'cm.cleared_seq' }, { content: true })];
+  // The whole words without spaces on the candidates' text, in the second step: a costly filter
+  // in the scan on the default estimate made the planner pick a parallel scan (workers cost more
+  // than they save on a few hundred rows).
+  for (const s of q.substrings) visible.push(`app_search_text(h.text) LIKE ${param(`%${s}%`)}`);
   if (q.before) {
     filters.push(
       `(m.created_at, m.chat_id, m.seq) < (${param(q.before.at)}::timestamptz, ${param(q.before.chatId)}::uuid, ${param(q.before.seq)}::int)`,
     );
   }
-  const visible = [visibleTo('h', { userId: '$2', clearedSeq: 'cm.cleared_seq' }, { content: true })];
   // Another chat whose id starts with the same 8 hex digits shares its lexemes' key.
   if (q.chatId) visible.push(`h.chat_id = ${param(q.chatId)}`);
   const order = (a: string) => `${a}.created_at DESC, ${a}.chat_id DESC, ${a}.seq DESC`;
   const sql = `WITH hits AS MATERIALIZED (
-      SELECT m.chat_id, m.seq, m.created_at, m.deleted_at FROM messages m WHERE ${filters.join(' AND ')}
+      SELECT m.chat_id, m.seq, m.created_at, m.deleted_at${q.substrings.length ? ', m.text' : ''}
+        FROM messages m WHERE ${filters.join(' AND ')}
     ), page AS MATERIALIZED (
       SELECT h.chat_id, h.seq FROM hits h
         ${memberJoin('h', 'cm', '$2')}
