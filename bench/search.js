@@ -119,7 +119,7 @@ async function searchScenario(results) {
       [mine],
     );
     results.searchData = sizes.rows[0];
-    log(`seeded in ${results.searchSeedSeconds} s: ${JSON.stringify(results.searchData)}`);
+    log(`${reuse ? 'kept database' : `seeded in ${results.searchSeedSeconds} s`}: ${JSON.stringify(results.searchData)}`);
 
     const threeChars = corpus.zh.filter((w) => [...w].length === 3).slice(0, 8);
     const kinds = {

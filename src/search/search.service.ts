@@ -53,10 +53,13 @@ export class SearchService {
   async search(caller: AuthUser, query: SearchQuery): Promise<SearchPageDto> {
     const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     const limit = query.limit ?? SEARCH_PAGE_DEFAULT;
-    if (query.chatId !== undefined) await this.chats.requireAccess(caller, query.chatId);
+    // The access check and the query's words at once (the words reveal nothing); the page only
+    // after the check has passed.
+    const access = query.chatId !== undefined ? this.chats.requireAccess(caller, query.chatId) : Promise.resolve(null);
+    access.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
     // Both statements on one server: a replica that has the caller's last write, else the primary.
     const found = await this.reads.read(caller.userId, async (manager) => {
-      const { tokens, chatIds } = await this.repository.prepare(query.q, caller.userId, query.chatId, manager);
+      const [{ tokens, chatIds }] = await Promise.all([this.repository.prepare(query.q, caller.userId, query.chatId, manager), access]);
       const words = queryWords(tokens);
       // Nothing but separators (say "?!"), or no chat at all: nothing can match.
       if (!words.length || !chatIds.length) return null;
