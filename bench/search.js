@@ -62,45 +62,56 @@ async function seed(dbUrl, corpus, users, chatIds) {
 /** What the service would send for `q` (the same builders, from the build), for EXPLAIN. */
 async function explain(orm, db, viewerId, q, chatIds, chatId) {
   const { searchPageSql } = require('../dist/src/search/search.query');
-  const { queryWords, substringChecks, tsQuery } = require('../dist/src/search/search-text');
+  const { queryWords, substringChecks, tsQueries } = require('../dist/src/search/search-text');
   const { rows } = await db.query(`SELECT string_to_array(app_search_text($1), ' ') AS tokens`, [q]);
   const words = queryWords(rows[0].tokens);
   const { sql, params } = searchPageSql(orm, {
     viewerId,
-    tsQuery: tsQuery(chatId ? [chatId] : chatIds, words),
+    tsQueries: tsQueries(chatId ? [chatId] : chatIds, words),
     substrings: substringChecks(words),
     chatId,
     limit: 20,
   });
   const plan = await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params);
-  // The tsquery of 50 chats is long: shown once, cut in the plan lines.
-  return plan.rows.map((r) => r['QUERY PLAN'].replace(/'[^']*'::tsquery/g, "'…'::tsquery")).join('\n');
+  // The tsqueries of 50 chats are long: cut in the plan lines.
+  return plan.rows
+    .map((r) => r['QUERY PLAN'].replace(/'[^']*'::tsquery/g, "'…'::tsquery").replace(/'\{[^}]*\}'::tsquery\[\]/g, "'{…}'::tsquery[]"))
+    .join('\n');
 }
 
 async function searchScenario(results) {
   const { DataSource } = require('typeorm');
   const { dataSourceOptions } = require('../dist/src/database/data-source-options');
-  const dbUrl = await lib.createDatabase();
+  // BENCH_SEARCH_DB=<url> reuses a database kept by BENCH_SEARCH_KEEP=1 (no seeding: before/after runs on the same data).
+  const reuse = process.env.BENCH_SEARCH_DB;
+  const dbUrl = reuse || (await lib.createDatabase());
   const svc = await lib.startService({ DATABASE_URL: dbUrl });
   const db = lib.newPool(dbUrl, 4);
   const orm = new DataSource(dataSourceOptions(dbUrl, 1));
   try {
     const corpus = makeCorpus(7);
-    const users = await lib.seedUsers(db, 2000, 's');
-    const me = users[0];
-    const chatIds = [];
-    // Two members each; the searcher is in every 20th chat.
-    for (let i = 0; i < CHATS; i++) {
-      const other = users[1 + (i % (users.length - 1))];
-      chatIds.push(
-        await lib.seedChat(db, 'group', i % (CHATS / MY_CHATS) === 0 ? [other, me] : [other, users[1 + ((i + 7) % (users.length - 1))]]),
-      );
+    let me;
+    let mine;
+    if (reuse) {
+      ({ me, mine } = await seededSearcher(db));
+      log(`search: reusing ${dbUrl}`);
+    } else {
+      const users = await lib.seedUsers(db, 2000, 's');
+      me = users[0];
+      const chatIds = [];
+      // Two members each; the searcher is in every 20th chat.
+      for (let i = 0; i < CHATS; i++) {
+        const other = users[1 + (i % (users.length - 1))];
+        chatIds.push(
+          await lib.seedChat(db, 'group', i % (CHATS / MY_CHATS) === 0 ? [other, me] : [other, users[1 + ((i + 7) % (users.length - 1))]]),
+        );
+      }
+      mine = chatIds.filter((_, i) => i % (CHATS / MY_CHATS) === 0);
+      log(`search: seeding ${MESSAGES.toLocaleString('en')} messages over ${CHATS} chats`);
+      const t0 = lib.nowMs();
+      await seed(dbUrl, corpus, users, chatIds);
+      results.searchSeedSeconds = Math.round(lib.nowMs() - t0) / 1000;
     }
-    const mine = chatIds.filter((_, i) => i % (CHATS / MY_CHATS) === 0);
-    log(`search: seeding ${MESSAGES.toLocaleString('en')} messages over ${CHATS} chats`);
-    const t0 = lib.nowMs();
-    await seed(dbUrl, corpus, users, chatIds);
-    results.searchSeedSeconds = Math.round(lib.nowMs() - t0) / 1000;
     const sizes = await db.query(
       `SELECT count(*)::int AS total, count(*) FILTER (WHERE chat_id = ANY($1))::int AS mine,
               pg_size_pretty(pg_relation_size('messages')) AS heap, pg_size_pretty(pg_relation_size('ix_messages_search')) AS index
@@ -108,7 +119,7 @@ async function searchScenario(results) {
       [mine],
     );
     results.searchData = sizes.rows[0];
-    log(`seeded in ${results.searchSeedSeconds} s: ${JSON.stringify(results.searchData)}`);
+    log(`${reuse ? 'kept database' : `seeded in ${results.searchSeedSeconds} s`}: ${JSON.stringify(results.searchData)}`);
 
     const threeChars = corpus.zh.filter((w) => [...w].length === 3).slice(0, 8);
     const kinds = {
@@ -151,8 +162,8 @@ async function searchScenario(results) {
       const q0 = query(0);
       const matches = await db.query(
         `SELECT count(*)::int AS n FROM messages m JOIN chat_members cm ON cm.chat_id = m.chat_id AND cm.user_id = $1
-          WHERE m.search_vector @@ $2::tsquery`,
-        [me.id, require('../dist/src/search/search-text').tsQuery(q0.chatId ? [q0.chatId] : mine, await wordsOf(db, q0.q))],
+          WHERE m.search_vector @@ ANY ($2::tsquery[])`,
+        [me.id, require('../dist/src/search/search-text').tsQueries(q0.chatId ? [q0.chatId] : mine, await wordsOf(db, q0.q))],
       );
       results.search[kind] = { example: q0.q, matchesOfExample: matches.rows[0].n, rest, socket: sock };
       results.searchPlans[kind] = { q: q0.q, plan: await explain(orm, db, me.id, q0.q, mine, q0.chatId) };
@@ -163,9 +174,22 @@ async function searchScenario(results) {
     await db.end();
     await svc.stop();
     // BENCH_SEARCH_KEEP=1 keeps the seeded database for EXPLAIN by hand (its URL is logged).
-    if (process.env.BENCH_SEARCH_KEEP) log(`search: kept ${dbUrl}`);
+    if (process.env.BENCH_SEARCH_KEEP || reuse) log(`search: kept ${dbUrl}`);
     else await lib.dropDatabase(dbUrl);
   }
+}
+
+/** The searcher of a kept database (the one user in 50 chats), a token for its session, and its chats in seeding order. */
+async function seededSearcher(db) {
+  const { rows } = await db.query(
+    `SELECT s.user_id AS id, s.id AS sid FROM sessions s
+      WHERE s.user_id = (SELECT user_id FROM chat_members GROUP BY user_id ORDER BY count(*) DESC LIMIT 1) LIMIT 1`,
+  );
+  const chats = await db.query(
+    `SELECT c.id FROM chats c JOIN chat_members cm ON cm.chat_id = c.id AND cm.user_id = $1 ORDER BY c.created_at, c.id`,
+    [rows[0].id],
+  );
+  return { me: { id: rows[0].id, token: lib.signAccessToken(rows[0].id, rows[0].sid) }, mine: chats.rows.map((r) => r.id) };
 }
 
 async function wordsOf(db, q) {
@@ -186,7 +210,7 @@ async function timeRequests(n, fn) {
 
 function searchMarkdown(r) {
   const lines = [
-    `Search: ${r.searchData.total.toLocaleString('en')} messages over 1,000 chats, the searcher in 50 chats holding ${r.searchData.mine.toLocaleString('en')} (heap ${r.searchData.heap}, ix_messages_search ${r.searchData.index}; seeded and indexed in ${r.searchSeedSeconds} s). ${REQUESTS} requests per kind, one at a time, cycling through the queries.`,
+    `Search: ${r.searchData.total.toLocaleString('en')} messages over 1,000 chats, the searcher in 50 chats holding ${r.searchData.mine.toLocaleString('en')} (heap ${r.searchData.heap}, ix_messages_search ${r.searchData.index}; ${r.searchSeedSeconds === undefined ? 'a kept database' : `seeded and indexed in ${r.searchSeedSeconds} s`}). ${REQUESTS} requests per kind, one at a time, cycling through the queries.`,
     '',
     '| query | example | index matches of the example in the caller’s chats | REST p50 / p99 / max ms | socket p50 / p99 / max ms |',
     '|---|---|---|---|---|',

@@ -146,11 +146,13 @@ export const chatKey = (chatId: string) => `${chatId.slice(0, 8).toLowerCase()}:
 const lexeme = (key: string, text: string, prefix = false) => `'${key}${text}'${prefix ? ':*' : ''}`;
 
 /**
- * The tsquery of the query words in these chats: in each chat every word (a word, the last one as a
- * prefix; text without spaces by its character pairs, a single character as the start of one),
- * any chat. Lexemes hold letters, digits and the key only (quotes and backslashes are separators).
+ * The tsqueries of the query words, one per chat key: in that chat every word (a word, the last one
+ * as a prefix; text without spaces by its character pairs, a single character as the start of one).
+ * One small query per chat rather than one query ORing every chat: GIN checks each candidate row
+ * against the whole query it was given, so a 50-chat OR cost ~4x more index time for the same rows.
+ * Lexemes hold letters, digits and the key only (quotes and backslashes are separators).
  */
-export function tsQuery(chatIds: readonly string[], words: readonly QueryWord[]): string {
+export function tsQueries(chatIds: readonly string[], words: readonly QueryWord[]): string[] {
   const keys = [...new Set(chatIds.map(chatKey))];
   const terms = (key: string) => {
     const out = new Set<string>();
@@ -162,7 +164,7 @@ export function tsQuery(chatIds: readonly string[], words: readonly QueryWord[])
     }
     return [...out].join(' & ');
   };
-  return keys.map((key) => `(${terms(key)})`).join(' | ');
+  return keys.map(terms);
 }
 
 /**

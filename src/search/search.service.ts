@@ -6,7 +6,7 @@ import { MessageViewsService } from '../conversations/message-views.service';
 import { SEARCH_PAGE_DEFAULT, SearchPageDto, SearchQuery } from './dto/search.dto';
 import { SearchPosition } from './search.query';
 import { SearchRepository } from './search.repository';
-import { queryWords, snippet, substringChecks, tsQuery } from './search-text';
+import { queryWords, snippet, substringChecks, tsQueries } from './search-text';
 import { ReadReplicas } from '../read-replicas/read-replicas';
 
 const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
@@ -53,17 +53,20 @@ export class SearchService {
   async search(caller: AuthUser, query: SearchQuery): Promise<SearchPageDto> {
     const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     const limit = query.limit ?? SEARCH_PAGE_DEFAULT;
-    if (query.chatId !== undefined) await this.chats.requireAccess(caller, query.chatId);
+    // The access check and the query's words at once (the words reveal nothing); the page only
+    // after the check has passed.
+    const access = query.chatId !== undefined ? this.chats.requireAccess(caller, query.chatId) : Promise.resolve(null);
+    access.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
     // Both statements on one server: a replica that has the caller's last write, else the primary.
     const found = await this.reads.read(caller.userId, async (manager) => {
-      const { tokens, chatIds } = await this.repository.prepare(query.q, caller.userId, query.chatId, manager);
+      const [{ tokens, chatIds }] = await Promise.all([this.repository.prepare(query.q, caller.userId, query.chatId, manager), access]);
       const words = queryWords(tokens);
       // Nothing but separators (say "?!"), or no chat at all: nothing can match.
       if (!words.length || !chatIds.length) return null;
       const rows = await this.repository.findPage(
         {
           viewerId: caller.userId,
-          tsQuery: tsQuery(chatIds, words),
+          tsQueries: tsQueries(chatIds, words),
           substrings: substringChecks(words),
           chatId: query.chatId,
           before,

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source-options';
 import { searchPageSql, SearchPageQuery } from '../../src/search/search.query';
-import { queryWords, substringChecks, tsQuery } from '../../src/search/search-text';
+import { queryWords, substringChecks, tsQueries } from '../../src/search/search-text';
 import { TestUser } from '../support/api';
 import { useService } from '../support/service';
 
@@ -65,7 +65,7 @@ describe('search query plan (real PostgreSQL)', () => {
     const words = queryWords(rows[0].tokens);
     const query: SearchPageQuery = {
       viewerId: me.id,
-      tsQuery: tsQuery(chatId ? [chatId] : mine, words),
+      tsQueries: tsQueries(chatId ? [chatId] : mine, words),
       substrings: substringChecks(words),
       chatId,
       limit: 20,
@@ -89,11 +89,19 @@ describe('search query plan (real PostgreSQL)', () => {
     for (const chatId of [undefined, mine[0]]) {
       const { text, all } = await plan(q, chatId);
       const onMessages = all.filter((n) => n['Relation Name'] === 'messages');
-      expect({ q, chatId, scans: onMessages.map((n) => n['Node Type']) }).toEqual({ q, chatId, scans: ['Bitmap Heap Scan'] });
+      // The candidates by a bitmap heap scan, then the page's rows (at most limit + 1) by (chat_id, seq).
+      expect({ q, chatId, scans: onMessages.map((n) => [n['Node Type'], n['Index Name']]) }).toEqual({
+        q,
+        chatId,
+        scans: [
+          ['Bitmap Heap Scan', undefined],
+          ['Index Scan', 'uq_messages_chat_seq'],
+        ],
+      });
       // Under that heap scan, the search index alone (no BitmapAnd with the (chat_id, seq) index).
       const under = nodes(onMessages[0])
         .slice(1)
-        .filter((n) => n['Node Type'] !== 'Result'); // the InitPlan that hands over the tsquery
+        .filter((n) => !['Result', 'ProjectSet'].includes(n['Node Type'])); // the InitPlan that hands over the tsqueries
       expect(under.map((n) => [n['Node Type'], n['Index Name']])).toEqual([['Bitmap Index Scan', 'ix_messages_search']]);
       if (q === 'meeting tomorrow' && !chatId) console.log(`EXPLAIN (ANALYZE, BUFFERS), ${q}:\n${text}`);
     }
