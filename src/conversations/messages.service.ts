@@ -298,7 +298,7 @@ export class MessagesService {
     const candidates = texts.map((text) => (text === null ? [] : mentionCandidates(text)));
     const names = [...new Set(candidates.flat(2))];
     if (!names.length) return candidates.map(() => []);
-    const idsByName = new Map((await this.users.findByUsernames(names)).map((u) => [u.usernameKey, u.id]));
+    const idsByName = await this.users.idsByUsernames(names);
     return candidates.map((c) => mentionedUserIds(c, idsByName));
   }
 

@@ -17,8 +17,17 @@ export function toUserDto(user: User): UserDto {
   };
 }
 
+/** How many username → id pairs `idsByUsernames` keeps (least recently used go first). */
+const USERNAME_IDS_KEPT = 10_000;
+
 @Injectable()
 export class UsersService {
+  /**
+   * username key → user id, in use order. Sound forever: usernames never change and accounts are
+   * never deleted. Only found names are kept (a name of nobody may be registered later).
+   */
+  private readonly idsByKey = new Map<string, string>();
+
   constructor(
     private readonly users: UsersRepository,
     private readonly presence: PresenceService,
@@ -43,6 +52,30 @@ export class UsersService {
   /** The users of these ids that exist; in the caller's transaction when given one (embedded mode has one connection). */
   findByIds(ids: string[], manager?: EntityManager): Promise<User[]> {
     return this.users.findByIds(ids, manager);
+  }
+
+  /**
+   * username key (lower case) → id for those of these usernames that exist, ignoring case. Known
+   * names cost no statement (the @mentions of a send: the same few names again and again).
+   */
+  async idsByUsernames(usernames: string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    const missing: string[] = [];
+    for (const key of new Set(usernames.map((name) => name.toLowerCase()))) {
+      const id = this.idsByKey.get(key);
+      if (id === undefined) missing.push(key);
+      else found.set(key, id);
+    }
+    if (missing.length) for (const user of await this.users.findByUsernames(missing)) found.set(user.usernameKey, user.id);
+    for (const [key, id] of found) {
+      this.idsByKey.delete(key); // re-inserted last: the Map stays in use order
+      this.idsByKey.set(key, id);
+    }
+    for (const key of this.idsByKey.keys()) {
+      if (this.idsByKey.size <= USERNAME_IDS_KEPT) break;
+      this.idsByKey.delete(key);
+    }
+    return found;
   }
 
   /** The users of these usernames, ignoring case (usernames of nobody are left out). */

@@ -198,9 +198,14 @@ describe('messages: replies', () => {
     const replying = await statementsOf({ text: 'replying', replyToSeq: original.seq });
     expect(replying.map(isSend)).toEqual([false, true]);
     expect(replying[0]).toBe(plain[0]);
-    // An @name costs one lookup of who that is, before the send.
+    // An @name costs one lookup of who that is, before the send, the first time this instance meets it.
     const mentioning = await statementsOf({ text: `hey @${b.username}` });
     expect(mentioning.map(isSend)).toEqual([false, false, true]);
     expect(mentioning[1]).toContain('"users"');
+    // The same name again (in any case) costs nothing more than a plain send, and still mentions.
+    const again = await statementsOf({ text: `again @${b.username.toUpperCase()}` });
+    expect(again.map(isSend)).toEqual([false, true]);
+    const last = ok(await api.history(b, ab, { limit: '1' }), 200).items[0];
+    expect(last).toMatchObject({ text: `again @${b.username.toUpperCase()}`, mentions: [b.id] });
   });
 });
