@@ -13,6 +13,7 @@ const lib = require('./lib');
 
 const PAIRS = 100;
 const RATE = Number(process.env.BENCH_BALANCER_RATE || 1000);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS || 3);
 
 async function waitUntil(probe, what) {
   for (let i = 0; i < 200; i++) {
@@ -113,6 +114,9 @@ async function step({ label, instances, placement }, ctx) {
       pairs.push({ chatId: chatIds[i], sender, receiver });
     }
     await lib.sleep(1000);
+    // Fresh processes each setup: a warm-up (not counted) so that the JIT's first seconds are not measured.
+    await openLoop(pairs, RATE, WARMUP_SECONDS);
+    await lib.sleep(500);
     log(`balancer: ${label} at ${RATE}/s`);
     const procs = [...services.map((s) => s.proc), redis.proc, ...(haproxy ? [haproxy.proc] : [])];
     const before = cpuOf(procs);
@@ -176,7 +180,7 @@ async function balancerScenario(results, { openLoop, seconds, log }) {
 
 function balancerMarkdown(b) {
   const lines = [
-    `Balancer (BENCH_ONLY=balancer): ${b.rate} msgs/s offered for ${b.seconds} s over ${b.pairs} 1:1 pairs, HAProxy ${'(Debian)'}, Redis of its own; CPU-s per 1,000 messages.`,
+    `Balancer (BENCH_ONLY=balancer): ${b.rate} msgs/s offered for ${b.seconds} s (after ${WARMUP_SECONDS} s not counted) over ${b.pairs} 1:1 pairs, HAProxy ${'(Debian)'}, Redis of its own; CPU-s per 1,000 messages.`,
     '',
     '| setup | acked / delivered | ack p50 / p99 ms | deliver p50 / p99 ms | instances CPU-s (each) | Redis CPU-s | HAProxy CPU-s |',
     '|---|---|---|---|---|---|---|',
