@@ -250,6 +250,19 @@ export interface Grace {
 }
 
 /**
+ * Runs a write to Redis; when it fails, `due()` marks that the next heartbeat must write this
+ * instance's state again (the failed write may or may not have reached Redis), and the error goes on.
+ */
+export async function resyncOnFailure<T>(write: () => Promise<T>, due: () => void): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    due();
+    throw err;
+  }
+}
+
+/**
  * Shared by every instance through Redis. Each instance refreshes its heartbeat in `heartbeats`; the
  * sockets of an instance that stops doing so (crashed, or shut down) are reaped by the next
  * survivor to beat, so no user stays online forever. The decisions about one user are Lua
@@ -367,13 +380,8 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   /** A write of a user's keys; when it fails, Redis may have it or not: the next heartbeat writes everything again. */
-  private async written<T>(write: () => Promise<T>): Promise<T> {
-    try {
-      return await write();
-    } catch (err) {
-      this.due = true;
-      throw err;
-    }
+  private written<T>(write: () => Promise<T>): Promise<T> {
+    return resyncOnFailure(write, () => (this.due = true));
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { RedisClientType } from 'redis';
+import { resyncOnFailure } from './presence-store';
 
 /**
  * Which sessions (devices) have a connected socket on some instance: push notifications go only to
@@ -87,13 +88,8 @@ export class RedisSessionPresence implements SessionPresence {
     });
   }
 
-  private async written<T>(write: () => Promise<T>): Promise<T> {
-    try {
-      return await write();
-    } catch (err) {
-      this.due = true;
-      throw err;
-    }
+  private written<T>(write: () => Promise<T>): Promise<T> {
+    return resyncOnFailure(write, () => (this.due = true));
   }
 
   /** This instance stops: its sockets are closing. */
