@@ -84,7 +84,7 @@ describe('database outage', () => {
     const list = await timed(api.request().get('/api/chats').set(alice.auth), ANSWER_WITHIN_MS);
     expect(list).toMatchObject({ status: 503, body: { code: 'UNAVAILABLE' } });
     const health = await timed(api.request().get('/health'), ANSWER_WITHIN_MS);
-    expect(health.status).toBe(503);
+    expect(health).toMatchObject({ status: 503, body: { code: 'UNAVAILABLE', message: expect.stringMatching(/^database: /) } });
     // Public routes that touch the database too.
     const login = await timed(
       api.request().post('/api/auth/login').send({ username: alice.username, password: alice.password }),
