@@ -33,7 +33,7 @@ export class HealthController {
       const failed = Object.entries((err.getResponse() as HealthCheckResult).error ?? {});
       throw new AppException(
         'UNAVAILABLE',
-        failed.map(([name, { message }]) => `${name}: ${String(message ?? 'down')}`).join('; ') || 'not ready',
+        failed.map(([name, result]) => `${name}: ${String(result?.message ?? 'down')}`).join('; ') || 'not ready',
       );
     });
   }
