@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Message } from './message.entity';
 import { ChatMember, MemberRole } from './chat-member.entity';
 import { Chat } from './chat.entity';
@@ -245,20 +245,20 @@ export class ChatsRepository {
     manager: EntityManager = this.dataSource.manager,
   ): Promise<ChatListRow[]> {
     // The rows are chosen first (sort + limit over the memberships asked for); the per-chat lookups
-    // below then run for those rows only. Each row's viewer is its member (p.user_id).
+    // and the cursor keys below then run for those rows only. Each row's viewer is its member (p.user_id).
     const order = `(pinned_at IS NOT NULL) DESC, pinned_at DESC NULLS LAST, last_activity_at DESC, id DESC`;
     const viewer = { userId: 'p.user_id', clearedSeq: 'p.cleared_seq' };
     const page = await preparedQuery<Record<string, unknown>>(
       manager,
       `SELECT p.*, lm.id AS lm_id, peer.user_id AS peer_id,
+              ${exactKey('p.last_activity_at')} AS activity_key, ${exactKey('p.pinned_at')} AS pinned_key, ${mutedNow('p')} AS muted_now,
               ${countUnread('')} AS unread_count,
               -- "mentions <> '{}'" walks the partial index of messages that mention anyone.
               ${countUnread(`AND u.mentions <> '{}' AND u.mentions @> ARRAY[p.user_id]`, { content: true })} AS mention_count
          FROM (
            SELECT c.id, c.type, c.title, c.last_seq, c.member_count, c.last_activity_at, c.created_at, c.created_by,
-                  ${exactKey('c.last_activity_at')} AS activity_key, ${exactKey('cm.pinned_at')} AS pinned_key,
                   cm.user_id, cm.role, cm.joined_at, cm.delivered_seq, cm.read_seq, cm.cleared_seq, cm.hidden, cm.pinned_at,
-                  cm.muted, cm.muted_until, ${mutedNow('cm')} AS muted_now
+                  cm.muted, cm.muted_until
              FROM chat_members cm
              JOIN chats c ON c.id = cm.chat_id
             WHERE ${where}
@@ -275,7 +275,11 @@ export class ChatsRepository {
       params,
     );
     const lastIds = page.map((r) => r.lm_id as string | null).filter((id): id is string => id !== null);
-    const lastMessages = lastIds.length ? await manager.getRepository(Message).findBy({ id: In(lastIds) }) : [];
+    const lastMessages = lastIds.length
+      ? (
+          await preparedRows(manager, manager.getRepository(Message).createQueryBuilder('m').where('m.id = ANY(:ids)', { ids: lastIds }))
+        ).map((row) => entityFromRow(manager, Message, row, 'm_'))
+      : [];
     const byId = new Map(lastMessages.map((m) => [m.id, m]));
     const rows = page.map((r) => ({
       chat: entityFromRow(this.dataSource, Chat, r),
