@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
-import { createClient, createCluster, RedisClientType, RedisClusterType, RedisScripts } from 'redis';
+import { createClient, createCluster, RedisClientType, RedisClusterType, RedisScripts } from '@redis/client';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 /**

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 import { freePort } from '../common/free-port';
 import { newToken, PRESENCE_SCRIPTS, PresenceRedisClient, RedisPresenceStore } from './presence-store';
 

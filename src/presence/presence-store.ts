@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CommandParser, defineScript, RedisClientType } from 'redis';
+import { CommandParser, defineScript, RedisClientType } from '@redis/client';
 
 /**
  * Who has sockets, and what other users were told. A user is "shown" online from its first socket

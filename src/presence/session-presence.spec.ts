@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient, RedisClientType } from 'redis';
+import { createClient, RedisClientType } from '@redis/client';
 import { freePort } from '../common/free-port';
 import { RedisSessionPresence } from './session-presence';
 

@@ -2,7 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import { INestApplicationContext, Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
-import type { RedisClientType, RedisClusterType } from 'redis';
+import type { RedisClientType, RedisClusterType } from '@redis/client';
 import { Server, ServerOptions } from 'socket.io';
 import { RedisConnections } from '../common/redis-connections';
 import { AppConfig } from '../config/app-config';

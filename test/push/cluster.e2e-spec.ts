@@ -1,4 +1,4 @@
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 import { Api, ok } from '../support/api';
 import { ServiceProcess, useService } from '../support/service';
 import { useSockets } from '../support/sockets';
