@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { CommandParser, defineScript, RedisClientType } from '@redis/client';
+import type { CommandParser, RedisClientType } from '@redis/client';
+import { defineScript } from '../common/redis-script';
 
 /**
  * Who has sockets, and what other users were told. A user is "shown" online from its first socket

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { CommandParser, defineScript } from '@redis/client';
+import type { CommandParser } from '@redis/client';
+import { defineScript } from '../common/redis-script';
 import { DataSource, DataSourceOptions, EntityManager } from 'typeorm';
 import { RedisConnections } from '../common/redis-connections';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
