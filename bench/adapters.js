@@ -421,11 +421,11 @@ async function adaptersScenario(results, { openLoop, drive, connectMany, seconds
     for (const setup of SETUPS) running.push(await startSetup(setup, cluster, connectMany));
     for (const r of running) await warmUp(r, openLoop, log);
     const steps = [];
-    let going = running.filter((r) => r.setup.steps !== false);
+    const stepping = running.filter((r) => r.setup.steps !== false);
     for (const rate of RATES) {
       const sustainedHere = new Set();
       for (let round = 1; round <= ROUNDS; round++)
-        for (const r of going) {
+        for (const r of stepping) {
           log(`adapters: ${r.setup.name} at ${rate}/s (round ${round})`);
           const s = { ...(await step(r, cluster, rate, seconds, openLoop)), round };
           steps.push(s);
@@ -435,9 +435,10 @@ async function adaptersScenario(results, { openLoop, drive, connectMany, seconds
           if (s.sustained) sustainedHere.add(r);
           await lib.sleep(1000);
         }
-      // A setup goes on to the next rate while one of its rounds was sustained at this one.
-      going = going.filter((r) => sustainedHere.has(r));
-      if (!going.length) break;
+      // Every setup goes on to the next rate while one round of any setup was sustained at this one:
+      // the setups are compared at the same rates, and a stall of the shared machine in one step
+      // does not end a ramp.
+      if (!sustainedHere.size) break;
     }
     const loss = [];
     for (const kind of ['cut-receiver', 'cut-both', 'restart'])
