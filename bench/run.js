@@ -3,7 +3,7 @@
 // socket.io relay, drives both from this process with the same open-loop driver and real socket.io
 // clients, steps each up to its saturation, and writes bench/results/<date>.{json,md}. Loopback
 // only; every scenario is bounded in time. BENCH_ONLY=send,overload,fanout,…,search picks scenarios
-// (slowreader, push and balancer run only when named there), BENCH_SECONDS shortens each send step (default 10), BENCH_RATES sets the steps,
+// (slowreader, push, balancer and adapters run only when named there), BENCH_SECONDS shortens each send step (default 10), BENCH_RATES sets the steps,
 // BENCH_OVERLOAD_SECONDS / BENCH_OVERLOAD_RATE the overload. BENCH_SEARCH_INDEX=off runs the send
 // steps without the search column and index (to compare the send rate with and without them).
 const { mkdirSync, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
@@ -16,6 +16,7 @@ const { searchScenario, searchMarkdown } = require('./search');
 const { pushScenario, pushMarkdown } = require('./push');
 const { slowReaderScenario, slowReaderMarkdown } = require('./slow-reader');
 const { balancerScenario, balancerMarkdown } = require('./balancer');
+const { adaptersScenario, adaptersMarkdown } = require('./adapters');
 
 const SECONDS = Number(process.env.BENCH_SECONDS || 10);
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : null;
@@ -899,6 +900,7 @@ function markdown(r) {
   if (r.slowReader) lines.push(slowReaderMarkdown(r));
   if (r.push) lines.push(...pushMarkdown(r.push));
   if (r.balancer) lines.push(...balancerMarkdown(r.balancer));
+  if (r.adapters) lines.push(...adaptersMarkdown(r.adapters));
   return lines.join('\n');
 }
 
@@ -917,6 +919,8 @@ async function main() {
   // Opt-in, as slowreader: push (~9 min) and balancer (~2.5 min, needs HAProxy) would take a full run past 25 minutes.
   if (ONLY?.includes('push')) await pushScenario(results, { openLoop, connectMany, closeAll, seconds: SECONDS, log });
   if (ONLY?.includes('balancer')) await balancerScenario(results, { openLoop, seconds: SECONDS, log });
+  // Opt-in too (~12 min, its own Redis Cluster): which socket.io adapter on Redis Cluster.
+  if (ONLY?.includes('adapters')) await adaptersScenario(results, { openLoop, drive, connectMany, seconds: SECONDS, log });
   if (results.send) {
     const max = maxSustained(results.send);
     const relayMax = maxSustained(results.relay);
@@ -934,7 +938,8 @@ async function main() {
     };
   }
   mkdirSync(join(__dirname, 'results'), { recursive: true });
-  const stamp = results.date.slice(0, 16).replace(/[:T]/g, '-');
+  // An adapters-only run gets files of its own name (<date>-adapters).
+  const stamp = results.date.slice(0, 16).replace(/[:T]/g, '-') + (ONLY?.join() === 'adapters' ? '-adapters' : '');
   writeFileSync(join(__dirname, 'results', `${stamp}.json`), `${JSON.stringify(results, null, 2)}\n`);
   const md = markdown(results);
   writeFileSync(join(__dirname, 'results', `${stamp}.md`), `${md}\n`);
