@@ -23,6 +23,7 @@ import { PresenceEvent } from '../presence/presence.events';
 import { PresenceService } from '../presence/presence.service';
 import { SearchService } from '../search/search.service';
 import { ackError, splitArgs } from './socket-ack';
+import { whenSubscribed } from './socket-io.adapter';
 import { TypingService } from './typing.service';
 import {
   Ack,
@@ -106,10 +107,12 @@ export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<S
   afterInit(server: Server): void {
     // A middleware, so that a refusal is a `connect_error` whose message is exactly "unauthorized".
     server.use((socket, next) => {
-      this.authenticate(socket).then(
-        () => next(),
-        (err: Error) => next(err),
-      );
+      this.authenticate(socket)
+        .then(() => this.joinRooms(server, socket))
+        .then(
+          () => next(),
+          (err: Error) => next(err),
+        );
     });
   }
 
@@ -132,13 +135,25 @@ export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<S
     }
   }
 
+  /**
+   * The socket's rooms (its user's, its session's), joined before it counts as connected, and on a
+   * Redis Cluster only once their channels are subscribed here: an emit from another instance from
+   * then on reaches it.
+   */
+  private async joinRooms(server: Server, socket: Socket): Promise<void> {
+    const { caller } = socket.data as SocketState;
+    if (!caller) return;
+    const rooms = [userRoom(caller.userId), sessionRoom(caller.sessionId)];
+    await socket.join(rooms);
+    await whenSubscribed(server, rooms);
+  }
+
   handleConnection(socket: Socket): void {
     const state = socket.data as SocketState | undefined;
     if (!state?.caller) {
       socket.disconnect(true);
       return;
     }
-    void socket.join([userRoom(state.caller.userId), sessionRoom(state.caller.sessionId)]);
     socket.onAny((event: unknown, ...args: unknown[]) => this.dispatch(socket, state, event, args));
     state.presence = this.presence.connected(state.caller.userId, state.caller.sessionId).finally(() => {
       state.presence = null; // counted: nothing to wait for any more
@@ -266,8 +281,17 @@ export class ChatGateway implements OnGatewayInit<Server>, OnGatewayConnection<S
   private emitTo<E extends ServerEventName>(userIds: string[], event: E, payload: ServerEvents[E], exceptSocketId?: string): void {
     // Never `to([])`: no room means every socket.
     if (!userIds.length || !this.server) return;
-    const target = this.server.to(userIds.map(userRoom));
-    (exceptSocketId ? target.except(exceptSocketId) : target).emit(event, ...([payload] as Parameters<ServerToClientEvents[E]>));
+    const args = [payload] as Parameters<ServerToClientEvents[E]>;
+    // On a Redis Cluster, one emit per user room: the sharded adapter publishes an emit naming exactly
+    // one room on that room's channel (SPUBLISH to the master of its slot, heard only by the instances
+    // with a socket in it); an emit naming several goes on the namespace's one channel, which puts all
+    // traffic on one master and every message on every instance (bench/adapters.js, docs/scaling.md).
+    // With one Redis, one emit for all the rooms: one publish, heard by every instance either way.
+    const rooms = this.config.redisClusterUrls.length ? userIds.map((id) => [userRoom(id)]) : [userIds.map(userRoom)];
+    for (const room of rooms) {
+      const target = this.server.to(room);
+      (exceptSocketId ? target.except(exceptSocketId) : target).emit(event, ...args);
+    }
   }
 }
 

@@ -8,6 +8,29 @@ import { RedisConnections } from '../common/redis-connections';
 import { AppConfig } from '../config/app-config';
 import { boundOutbound } from './outbound-limits';
 
+/** How long a new socket waits for its rooms' channels to be subscribed (a master down: it goes on without). */
+const SUBSCRIBE_WAIT_MS = 2000;
+
+/** The sharded adapter's subscriptions in flight, by channel, of each server (see `whenSubscribed`). */
+const subscribing = new WeakMap<Server, Map<string, Promise<unknown>>>();
+
+/**
+ * Resolves once the channels of these rooms are subscribed on this instance (at most
+ * SUBSCRIBE_WAIT_MS). On a Redis Cluster the sharded adapter subscribes to a room's own channel when
+ * the room is made here, without waiting: an emit published before the SSUBSCRIBE is done would never
+ * reach a socket that just joined. The gateway waits for it before the socket counts as connected
+ * (and its client catches up over REST). At once with one Redis or none: nothing is per room there.
+ */
+export async function whenSubscribed(server: Server, rooms: string[]): Promise<void> {
+  const pending = subscribing.get(server);
+  if (!pending?.size) return;
+  const waits = rooms.map((room) => pending.get(`socket.io#${server.of('/').name}#${room}#`)).filter((p) => p !== undefined);
+  if (!waits.length) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(waits), new Promise((resolve) => (timer = setTimeout(resolve, SUBSCRIBE_WAIT_MS)))]);
+  clearTimeout(timer);
+}
+
 /** Largest socket.io frame accepted; a bigger one closes that connection. */
 export const SOCKET_MAX_FRAME_BYTES = 1024 * 1024;
 
@@ -19,6 +42,8 @@ export const SOCKET_MAX_FRAME_BYTES = 1024 * 1024;
 export class RealtimeIoAdapter extends IoAdapter {
   private readonly log = new Logger('Realtime');
   private redisAdapter?: ReturnType<typeof createAdapter> | ReturnType<typeof createShardedAdapter>;
+  /** The sharded adapter's SSUBSCRIBEs in flight (the server's entry in `subscribing`). */
+  private readonly pendingSubscribes = new Map<string, Promise<unknown>>();
 
   constructor(
     app: INestApplicationContext,
@@ -58,6 +83,7 @@ export class RealtimeIoAdapter extends IoAdapter {
     // Nest types its HTTP server as any; it is Node's http.Server here.
     const http = this.httpServer as HttpServer | undefined;
     const server = http && port === 0 ? new Server(http, settings) : new Server(port, settings);
+    subscribing.set(server, this.pendingSubscribes);
     // socket.io keeps the handshake's HTTP request for the socket's whole life; nothing here needs
     // it after the handshake (the token is in `socket.handshake.auth`), so free it per connection.
     const limits = { maxBytes: this.config.socketOutboundMaxBytes, maxEvents: this.config.socketOutboundMaxEvents };
@@ -103,8 +129,18 @@ export class RealtimeIoAdapter extends IoAdapter {
           if (Date.now() - lastError > 10_000) this.log.warn(`socket.io (un)subscribe failed: ${err.message}`);
           lastError = Date.now();
         });
+    const subscribe = safe(client.sSubscribe.bind(client) as (...args: unknown[]) => Promise<unknown>);
+    const pending = this.pendingSubscribes;
     const wrapped = {
-      sSubscribe: safe(client.sSubscribe.bind(client) as (...args: unknown[]) => Promise<unknown>),
+      sSubscribe: (...args: unknown[]) => {
+        const done = subscribe(...args);
+        const channels = ([] as unknown[]).concat(args[0]).map(String);
+        for (const channel of channels) pending.set(channel, done);
+        void done.finally(() => {
+          for (const channel of channels) if (pending.get(channel) === done) pending.delete(channel);
+        });
+        return done;
+      },
       sUnsubscribe: safe(client.sUnsubscribe.bind(client) as (...args: unknown[]) => Promise<unknown>),
     };
     return new Proxy(client, {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createCluster } from '@redis/client';
 import { Api, ok, TestUser } from '../support/api';
 import { useRedisCluster } from '../support/redis-cluster';
 import { ServiceProcess, useService } from '../support/service';
@@ -66,6 +67,44 @@ describe('realtime and presence on a three-master Redis Cluster', () => {
     bobOnB.close();
     expect(await aliceOnA.waitFor('presence', (p) => p.userId === bob.id && !p.online)).toMatchObject({ userId: bob.id, online: false });
     expect(await onlineAt(a, alice, bob.id)).toBe(false);
+  });
+
+  it('a message travels on its recipients’ own channels, spread over the masters, never on the channel every instance hears', async () => {
+    // The sharded adapter's channels: one per user room, and the namespace's, which every instance subscribes to.
+    const NAMESPACE = 'socket.io#/#';
+    const roomChannel = (userId: string) => `${NAMESPACE}user:${userId}#`;
+    const recipients: TestUser[] = [];
+    for (let master = 0; master < 3; master++) {
+      for (;;) {
+        const user = await b.api.newUser();
+        if (cluster().masterOf(roomChannel(user.id)) === master) {
+          recipients.push(user);
+          break;
+        }
+      }
+    }
+    const alice = await a.api.newUser();
+    const listener = createCluster({ rootNodes: cluster().ports.map((p) => ({ url: `redis://127.0.0.1:${p}` })) });
+    await listener.connect();
+    const heard = new Map<string, number>();
+    const count = (channel: string) => () => heard.set(channel, (heard.get(channel) ?? 0) + 1);
+    try {
+      await listener.sSubscribe(NAMESPACE, count(NAMESPACE), true);
+      for (const r of recipients) await listener.sSubscribe(roomChannel(r.id), count(roomChannel(r.id)), true);
+      const aliceOnA = await sockets.open(a, alice);
+      for (const recipient of recipients) {
+        const chatId = ok(await a.api.createChat(alice, { type: 'direct', userId: recipient.id }), 201).id;
+        const onB = await sockets.open(b, recipient);
+        const sent = await aliceOnA.call('message:send', { chatId, clientId: randomUUID(), text: 'on my channel' });
+        expect(sent.ok).toBe(true);
+        expect(await onB.waitFor('message:new', (m) => m.id === sent.data.id)).toMatchObject({ text: 'on my channel' });
+      }
+      // Each recipient's channel (one on each master) carried its message; the namespace's carried none.
+      for (const r of recipients) expect(heard.get(roomChannel(r.id))).toBeGreaterThanOrEqual(1);
+      expect(heard.get(NAMESPACE) ?? 0).toBe(0);
+    } finally {
+      await listener.quit();
+    }
   });
 
   it('keeps the users’ keys of one user in one slot, and no key without its user’s hash tag', async () => {
