@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { entityFromRow } from '../common/raw-rows';
 import { Message } from '../conversations/message.entity';
+import { INDEX_BATCH_SQL, SEARCH_INDEXER_LOCK } from './search-index.query';
 import { SearchPageQuery, searchPageSql } from './search.query';
 
 export interface SearchRow {
@@ -11,7 +12,7 @@ export interface SearchRow {
   sortKey: string;
 }
 
-/** Search reads: the index query and the database's folding. It writes nothing. */
+/** Search: the page query, the database's folding, and the indexer's batches (its only writes). */
 @Injectable()
 export class SearchRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -38,6 +39,19 @@ export class SearchRepository {
     const { sql, params } = searchPageSql(this.dataSource, q);
     const rows = await manager.query<Array<Record<string, unknown>>>(sql, params);
     return rows.map((r) => ({ message: entityFromRow(this.dataSource, Message, r), sortKey: r.sort_key as string }));
+  }
+
+  /**
+   * One batch of the indexer (search-index.query.ts), unless another instance's batch is running:
+   * the number of queue rows taken (0 as well when skipped).
+   */
+  indexBatch(limit: number): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      const [{ locked }] = await manager.query<Array<{ locked: boolean }>>(SEARCH_INDEXER_LOCK);
+      if (!locked) return 0;
+      const [{ taken }] = await manager.query<Array<{ taken: number }>>(INDEX_BATCH_SQL, [limit]);
+      return taken;
+    });
   }
 
   /** Each character's folded form (`app_search_fold`), for those it changes. */
