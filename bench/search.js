@@ -91,6 +91,14 @@ async function searchScenario(results) {
   // BENCH_SEARCH_DB=<url> reuses a database kept by BENCH_SEARCH_KEEP=1 (no seeding: before/after runs on the same data).
   const reuse = process.env.BENCH_SEARCH_DB;
   const dbUrl = reuse || (await lib.createDatabase());
+  // BENCH_SEARCH_JIT=off: the database's sessions without JIT (an experiment: a plan costed above
+  // jit_above_cost spends ~30 ms compiling for a query that runs in a few).
+  if (process.env.BENCH_SEARCH_JIT === 'off') {
+    const admin = lib.newPool(dbUrl, 1);
+    await admin.query(`ALTER DATABASE "${new URL(dbUrl).pathname.slice(1)}" SET jit = off`);
+    await admin.end();
+    results.searchJit = 'off';
+  }
   const svc = await lib.startService({ DATABASE_URL: dbUrl });
   const db = lib.newPool(dbUrl, 4);
   const orm = new DataSource(dataSourceOptions(dbUrl, 1));
