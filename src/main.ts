@@ -4,8 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from './app.factory';
 import { ConfigError, loadConfig } from './config/app-config';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
+import { Draining } from './health/draining';
 
-/** How long a graceful shutdown may take before the process gives up and exits 1. */
+/** How long closing may take (after the drain period) before the process gives up and exits 1. */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 async function bootstrap() {
@@ -31,16 +32,22 @@ async function bootstrap() {
   // Graceful shutdown, done here rather than with Nest's enableShutdownHooks(): Nest re-raises the
   // signal after closing (the process then dies "killed by SIGTERM", exit status 143), and the
   // embedded database must be closed after the app (and its connection pool), before exiting.
+  // SIGTERM (an orchestrator, a balancer's rolling restart) drains first: SHUTDOWN_DRAIN_MS with
+  // /health at 503 and everything else still served, so that the balancer moves new connections
+  // away before this instance closes its sockets. SIGINT (Ctrl-C) closes at once.
   let shuttingDown = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (shuttingDown) return;
     shuttingDown = true;
-    logger.log(`${signal}: shutting down`);
+    const drainMs = signal === 'SIGTERM' ? config.shutdownDrainMs : 0;
+    logger.log(drainMs > 0 ? `${signal}: draining for ${drainMs} ms, then shutting down` : `${signal}: shutting down`);
+    app.get(Draining).drain();
     setTimeout(() => {
-      logger.error(`shutdown took longer than ${SHUTDOWN_TIMEOUT_MS} ms: exiting`);
+      logger.error(`shutdown took longer than ${drainMs + SHUTDOWN_TIMEOUT_MS} ms: exiting`);
       process.exit(1);
-    }, SHUTDOWN_TIMEOUT_MS).unref();
+    }, drainMs + SHUTDOWN_TIMEOUT_MS).unref();
     (async () => {
+      if (drainMs > 0) await new Promise((resolve) => setTimeout(resolve, drainMs));
       await app.close(); // HTTP server, sockets, shutdown hooks of the providers, database pool
       if (embedded) await embedded.stop();
       logger.log('stopped');

@@ -203,10 +203,10 @@ describe('auth and users (real service, real PostgreSQL)', () => {
   });
 
   describe('operations', () => {
-    it('GET /health reports the database', async () => {
-      const res = await api.get<{ info: { database: { status: string } } }>('/health', null);
+    it('GET /health reports the database and the instance', async () => {
+      const res = await api.get<{ info: { database: { status: string }; instance: { status: string } } }>('/health', null);
       expect(res.status).toBe(200);
-      expect(res.body.info.database.status).toBe('up');
+      expect(res.body.info).toEqual({ database: containing({ status: 'up' }), instance: { status: 'up' } });
     });
 
     it('unknown routes answer 404 in the contract body', async () => {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
+import { preparedQuery } from '../common/prepared-query';
 import { Session } from './session.entity';
 
 @Injectable()
@@ -23,7 +24,8 @@ export class SessionsRepository {
    * A token without `gen` (null) confirms nothing.
    */
   async checkAccess(id: string, generation: number | null): Promise<boolean> {
-    const rows: Array<{ active: boolean }> = await this.sessions.query(
+    const rows = await preparedQuery<{ active: boolean }>(
+      this.sessions.manager,
       `WITH confirmed AS (
          UPDATE sessions SET previous_refresh_token_hash = NULL
           WHERE id = $1 AND revoked_at IS NULL AND refresh_generation = $2 AND previous_refresh_token_hash IS NOT NULL

@@ -65,6 +65,11 @@ export interface AppConfig {
    * earlier events, or for a statement slot) is refused with 503 OVERLOADED instead of run.
    */
   sendWaitMaxMs: number;
+  /**
+   * SHUTDOWN_DRAIN_MS: after SIGTERM, how long the instance keeps serving with `/health` at 503
+   * (so the load balancer takes it out) before it closes its sockets and exits.
+   */
+  shutdownDrainMs: number;
   corsOrigins: string[] | true;
   /** Which peers may say who the client is (X-Forwarded-For): rate limits and logs use that address. */
   trustProxy: TrustProxy;
@@ -315,6 +320,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTTY = p
     sendStatementsInFlight: positiveInt(env, 'SEND_STATEMENTS_IN_FLIGHT', 4),
     sendQueueMax: positiveInt(env, 'SEND_QUEUE_MAX', 2000),
     sendWaitMaxMs: positiveInt(env, 'SEND_WAIT_MAX_MS', 500),
+    shutdownDrainMs: positiveInt(env, 'SHUTDOWN_DRAIN_MS', 0, 0),
     uploadRatePerMinute: positiveInt(env, 'UPLOAD_RATE_PER_MINUTE', 30, 0),
     socketOutboundMaxBytes: positiveInt(env, 'SOCKET_OUTBOUND_MAX_BYTES', 1024 * 1024, 64 * 1024),
     socketOutboundMaxEvents: positiveInt(env, 'SOCKET_OUTBOUND_MAX_EVENTS', 1000, 16),

@@ -6,6 +6,7 @@ import { ChatMember, MemberRole } from './chat-member.entity';
 import { Chat } from './chat.entity';
 import { visibleTo } from '../common/visibility';
 import { entityFromRow } from '../common/raw-rows';
+import { preparedQuery, preparedRows } from '../common/prepared-query';
 import { findMutedMembers, mutedNow } from './mute.query';
 
 /** One row of the chat list: the chat, the caller's membership and what the summary needs. */
@@ -64,8 +65,17 @@ export class ChatsRepository {
     return this.dataSource.transaction(work);
   }
 
-  findMembership(chatId: string, userId: string, manager: EntityManager = this.dataSource.manager): Promise<ChatMember | null> {
-    return manager.findOne(ChatMember, { where: { chatId, userId }, relations: { chat: true } });
+  /** The membership with its chat: the access check of every chat-scoped request (a prepared statement). */
+  async findMembership(chatId: string, userId: string, manager: EntityManager = this.dataSource.manager): Promise<ChatMember | null> {
+    const qb = manager
+      .createQueryBuilder(ChatMember, 'cm')
+      .innerJoinAndSelect('cm.chat', 'c')
+      .where('cm.chat_id = :chatId AND cm.user_id = :userId', { chatId, userId });
+    const [row] = await preparedRows(manager, qb);
+    if (!row) return null;
+    const member = entityFromRow(manager, ChatMember, row, 'cm_');
+    member.chat = entityFromRow(manager, Chat, row, 'c_');
+    return member;
   }
 
   /** Locks the chat row for the rest of the transaction: member changes and sends queue up here. */
@@ -238,7 +248,8 @@ export class ChatsRepository {
     // below then run for those rows only. Each row's viewer is its member (p.user_id).
     const order = `(pinned_at IS NOT NULL) DESC, pinned_at DESC NULLS LAST, last_activity_at DESC, id DESC`;
     const viewer = { userId: 'p.user_id', clearedSeq: 'p.cleared_seq' };
-    const page: Array<Record<string, unknown>> = await manager.query(
+    const page = await preparedQuery<Record<string, unknown>>(
+      manager,
       `SELECT p.*, lm.id AS lm_id, peer.user_id AS peer_id,
               ${countUnread('')} AS unread_count,
               -- "mentions <> '{}'" walks the partial index of messages that mention anyone.

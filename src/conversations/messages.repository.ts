@@ -8,6 +8,7 @@ import { MessageEdit } from './message-edit.entity';
 import { MessageHide } from './message-hide.entity';
 import { Message, SystemEvent } from './message.entity';
 import { entityFromRow } from '../common/raw-rows';
+import { preparedQuery, preparedRows } from '../common/prepared-query';
 import { visibleTo } from '../common/visibility';
 import { HistoryPageQuery, VISIBLE, historyPageQueryBuilder } from './history-page.query';
 import { MessagePresentation, ReplyTarget } from './message-view';
@@ -285,7 +286,7 @@ export class MessagesRepository {
     manager: EntityManager = this.dataSource.manager,
   ): Promise<{ items: Message[]; hasMore: boolean }> {
     const qb = historyPageQueryBuilder(manager.getRepository(Message), q);
-    const rows = await qb.getMany();
+    const rows = (await preparedRows(manager, qb)).map((row) => entityFromRow(manager, Message, row, 'm_'));
     const hasMore = rows.length > q.limit;
     const items = rows.slice(0, q.limit);
     if (q.after === undefined) items.reverse();
@@ -320,9 +321,11 @@ export class MessagesRepository {
    */
   async findPresentation(pairs: Array<{ messageId: string; viewerId: string }>): Promise<MessagePresentation[]> {
     if (!pairs.length) return [];
-    const rows: Array<Record<string, unknown> & { i: number; attachments: Array<Record<string, unknown>>; reactions: ReactionDto[] }> =
-      await this.dataSource.query(
-        `SELECT p.i::int - 1 AS i,
+    const rows = await preparedQuery<
+      Record<string, unknown> & { i: number; attachments: Array<Record<string, unknown>>; reactions: ReactionDto[] }
+    >(
+      this.dataSource.manager,
+      `SELECT p.i::int - 1 AS i,
                 (SELECT coalesce(json_agg(to_jsonb(a) ORDER BY ma.position), '[]')
                    FROM message_attachments ma JOIN attachments a ON a.id = ma.attachment_id
                   WHERE ma.message_id = m.id AND a.deleted_at IS NULL) AS attachments,
@@ -339,8 +342,8 @@ export class MessagesRepository {
                FROM chat_members cm
               WHERE m.sender_id = p.viewer_id AND cm.chat_id = m.chat_id AND cm.user_id <> p.viewer_id
            ) o ON true`,
-        [pairs.map((p) => p.messageId), pairs.map((p) => p.viewerId)],
-      );
+      [pairs.map((p) => p.messageId), pairs.map((p) => p.viewerId)],
+    );
     const result = pairs.map((): MessagePresentation => ({ attachments: [], reactions: [], replyTo: null, others: null }));
     for (const r of rows) {
       result[r.i] = {

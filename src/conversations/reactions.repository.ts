@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { memberJoin, visibleTo } from '../common/visibility';
+import { preparedQuery } from '../common/prepared-query';
 import { ReactionCountDto, ReactionDto } from './dto/reaction.dto';
 
 /** Where a message to react to is: the chat, its seq, and who reacts. */
@@ -43,7 +44,8 @@ export class ReactionsRepository {
   ): Promise<ReactionDto[][]> {
     const result = messageIds.map((): ReactionDto[] => []);
     if (!messageIds.length) return result;
-    const rows: Array<{ i: number; emoji: string; count: number; me: boolean }> = await manager.query(
+    const rows = await preparedQuery<{ i: number; emoji: string; count: number; me: boolean }>(
+      manager,
       `WITH pairs AS (
          SELECT * FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS p(message_id, viewer_id, i)
        ), counts AS (

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Api, bearer, ok, TestUser } from '../support/api';
 import { ServiceProcess, useService } from '../support/service';
+import { matching } from '../support/matchers';
 import { useSockets } from '../support/sockets';
 import { ackWithin, alive, OwnRedis, sleep, startRedis, timed } from './support';
 
@@ -93,7 +94,10 @@ describe('Redis outage with two instances', () => {
       expect(profile.status).toBe(200);
     }
     // Health says Redis is down (and answers).
-    expect((await timed(a.api.request().get('/health'), ANSWER_WITHIN_MS)).status).toBe(503);
+    expect(await timed(a.api.request().get('/health'), ANSWER_WITHIN_MS)).toMatchObject({
+      status: 503,
+      body: { code: 'UNAVAILABLE', message: matching(/^redis: /) },
+    });
     // New sockets can connect, and logout still works (its cross-instance part is lost).
     const late = await open(a, carol);
     expect(await ackWithin(late, ANSWER_WITHIN_MS, 'messages:history', { chatId: chats.ac, limit: 1 })).toMatchObject({ ok: true });

@@ -2,7 +2,8 @@ import { AddressInfo, Server, Socket, connect, createServer } from 'node:net';
 
 /**
  * A TCP proxy in front of PostgreSQL that records every statement the service sends: simple
- * queries ('Q') and executions of the extended protocol ('E', with the text of the last 'P').
+ * queries ('Q') and executions of the extended protocol ('E', with the text of the statement bound
+ * before it: unnamed, or a named prepared statement parsed earlier on that connection).
  * Counting on the wire is exact and immediate (pg_stat_* lag, pg_stat_statements needs a preload).
  * Give the service `proxy(databaseUrl)` as its DATABASE_URL (useService's `connectVia`). Background
  * work (BACKGROUND) is left out, so the statements are those of the requests made.
@@ -44,7 +45,8 @@ export class StatementRecorder {
     this.sockets.add(client).add(upstream);
     let buffer = Buffer.alloc(0);
     let started = false;
-    let lastParsed = '';
+    const prepared = new Map<string, string>();
+    let bound = '';
     // A transaction is kept back until it ends, then left out whole when it was background work.
     let transaction: string[] | null = null;
     const record = (statement: string) => {
@@ -83,8 +85,14 @@ export class StatementRecorder {
         if (buffer.length < total) return;
         const body = buffer.subarray(5, total);
         if (type === 'Q') record(cstring(body, 0).text);
-        if (type === 'P') lastParsed = cstring(body, cstring(body, 0).next).text;
-        if (type === 'E') record(lastParsed);
+        if (type === 'P') {
+          // Parse: statement name ('' for unnamed), then its text. A named one is parsed once per connection.
+          const name = cstring(body, 0);
+          prepared.set(name.text, cstring(body, name.next).text);
+        }
+        // Bind: portal name, then the name of the statement it runs.
+        if (type === 'B') bound = prepared.get(cstring(body, cstring(body, 0).next).text) ?? '';
+        if (type === 'E') record(bound);
         buffer = buffer.subarray(total);
       }
     });
