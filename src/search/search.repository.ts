@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { preparedQuery } from '../common/prepared-query';
 import { entityFromRow } from '../common/raw-rows';
 import { Message } from '../conversations/message.entity';
 import { INDEX_BATCH_SQL, SEARCH_INDEXER_LOCK } from './search-index.query';
@@ -27,7 +28,8 @@ export class SearchRepository {
     chatId?: string,
     manager: EntityManager = this.dataSource.manager,
   ): Promise<{ tokens: string[]; chatIds: string[] }> {
-    const [row] = await manager.query<Array<{ tokens: string[]; chat_ids: string[] }>>(
+    const [row] = await preparedQuery<{ tokens: string[]; chat_ids: string[] }>(
+      manager,
       `SELECT string_to_array(app_search_text($1), ' ') AS tokens,
               CASE WHEN $3::uuid IS NULL THEN ARRAY(SELECT chat_id FROM chat_members WHERE user_id = $2) ELSE ARRAY[$3::uuid] END AS chat_ids`,
       [q, viewerId, chatId ?? null],
@@ -37,7 +39,8 @@ export class SearchRepository {
 
   async findPage(q: SearchPageQuery, manager: EntityManager = this.dataSource.manager): Promise<SearchRow[]> {
     const { sql, params } = searchPageSql(this.dataSource, q);
-    const rows = await manager.query<Array<Record<string, unknown>>>(sql, params);
+    // Named: the page query's text is one of a few templates, and its planning was 0.4–2 ms a call.
+    const rows = await preparedQuery<Record<string, unknown>>(manager, sql, params);
     return rows.map((r) => ({ message: entityFromRow(this.dataSource, Message, r), sortKey: r.sort_key as string }));
   }
 
