@@ -42,6 +42,8 @@ export interface AppConfig {
   pinnedChatsMax: number;
   attachmentMaxBytes: number;
   attachmentCleanupIntervalMs: number;
+  /** SEARCH_INDEX_INTERVAL_MS: how often the search indexer takes a batch of queued messages. */
+  searchIndexIntervalMs: number;
   attachmentUnusedTtlMs: number;
   presenceGraceMs: number;
   authRateLimitPerMinute: number;
@@ -309,6 +311,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTTY = p
     pinnedChatsMax: positiveInt(env, 'PINNED_CHATS_MAX', 5),
     attachmentMaxBytes: positiveInt(env, 'ATTACHMENT_MAX_BYTES', 26214400),
     attachmentCleanupIntervalMs: positiveInt(env, 'ATTACHMENT_CLEANUP_INTERVAL_MS', 3_600_000, 100),
+    searchIndexIntervalMs: positiveInt(env, 'SEARCH_INDEX_INTERVAL_MS', 500, 10),
     attachmentUnusedTtlMs: positiveInt(env, 'ATTACHMENT_UNUSED_TTL_MS', 86_400_000),
     presenceGraceMs: positiveInt(env, 'PRESENCE_GRACE_MS', 5000, 0),
     authRateLimitPerMinute: positiveInt(env, 'AUTH_RATE_LIMIT_PER_MINUTE', 30),

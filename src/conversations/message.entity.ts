@@ -18,9 +18,6 @@ export interface SystemEvent {
 @Check('ck_messages_reply_to_seq', `"reply_to_seq" IS NULL OR "reply_to_seq" < "seq"`)
 // Only messages that mention someone: mentionCount walks a chat's unread ones, not every unread message.
 @Index('ix_messages_mentioned', ['chatId', 'seq'], { where: `"mentions" <> '{}'` })
-// GIN over search_vector (partial: text messages not deleted for everyone), made by the migration
-// MessageSearch1795612000000: TypeORM cannot express a GIN index, so it leaves this one alone.
-@Index('ix_messages_search', { synchronize: false })
 export class Message {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -76,20 +73,4 @@ export class Message {
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
-
-  /**
-   * What search looks up (src/search): the words of the text, folded (case, diacritics) and keyed by
-   * the chat, computed by the database on every insert and edit. Never read by the application.
-   */
-  @Column({
-    name: 'search_vector',
-    type: 'tsvector',
-    nullable: true,
-    select: false,
-    insert: false,
-    update: false,
-    generatedType: 'STORED',
-    asExpression: `CASE WHEN "type" = 'text' THEN app_search_vector("chat_id", "text") END`,
-  })
-  searchVector?: string | null;
 }

@@ -65,6 +65,14 @@ const memberMentions = (chatId: string, ids: string) =>
   `(SELECT coalesce(array_agg(x.id ORDER BY x.pos), '{}') FROM unnest(${ids}) WITH ORDINALITY AS x(id, pos)
      WHERE EXISTS (SELECT 1 FROM chat_members mm WHERE mm.chat_id = ${chatId} AND mm.user_id = x.id))`;
 
+/**
+ * SQL: queues for the search index (src/search/search-indexer.ts) the messages `source` selects as
+ * (chat_id, seq, time of the change): a new text, an edit, a delete for everyone, in the change's
+ * own statement, so that the index never misses one. The time keeps a change made while the indexer
+ * works on an earlier one of the same message a row of its own.
+ */
+const queueForSearch = (source: string) => `INSERT INTO message_search_queue (chat_id, seq, marked_at) ${source}`;
+
 const replyTarget = ({ seq, senderId, text, deletedAt }: Message): ReplyTarget => ({ seq, senderId, text, deletedAt });
 
 /** A uuid[] literal, for a per-row array inside the batch's unnest (which takes no arrays of arrays). */
@@ -169,6 +177,8 @@ export class MessagesRepository {
                     ELSE true
                   END
            RETURNING *
+         ), queued AS (
+           ${queueForSearch("SELECT chat_id, seq, created_at FROM ins WHERE type = 'text'")}
          )
          SELECT ins.*, m.member_ids${when(replies.columns)}
            FROM ins JOIN (SELECT chat_id, array_agg(user_id) AS member_ids FROM chat_members
@@ -351,7 +361,13 @@ export class MessagesRepository {
   }
 
   async markDeletedForEveryone(id: string): Promise<void> {
-    await this.dataSource.getRepository(Message).update({ id }, { deletedAt: () => 'now()' });
+    await this.dataSource.query(
+      `WITH deleted AS (
+         UPDATE messages SET deleted_at = now() WHERE id = $1 RETURNING chat_id, seq, type
+       )
+       ${queueForSearch("SELECT chat_id, seq, clock_timestamp() FROM deleted WHERE type = 'text'")}`,
+      [id],
+    );
   }
 
   /**
@@ -370,6 +386,8 @@ export class MessagesRepository {
           RETURNING m.*, old.text AS replaced_text
        ), kept AS (
          INSERT INTO message_edits (message_id, text, edited_at) SELECT id, replaced_text, edited_at FROM upd
+       ), queued AS (
+         ${queueForSearch('SELECT chat_id, seq, edited_at FROM upd')}
        )
        SELECT * FROM upd`,
       [id, text, mentionIds],

@@ -66,6 +66,7 @@ export class SearchService {
       const rows = await this.repository.findPage(
         {
           viewerId: caller.userId,
+          chatIds,
           tsQueries: tsQueries(chatIds, words),
           substrings: substringChecks(words),
           chatId: query.chatId,

@@ -15,6 +15,8 @@ const DISTRIBUTED: Record<string, string> = {
   message_edits: 'chat_id',
   message_attachments: 'chat_id',
   message_reactions: 'chat_id',
+  message_search: 'chat_id',
+  message_search_queue: 'chat_id',
 };
 /** Copied to every node. */
 const REFERENCE = ['users', 'sessions'];

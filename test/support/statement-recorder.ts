@@ -9,10 +9,12 @@ import { AddressInfo, Server, Socket, connect, createServer } from 'node:net';
  * work (BACKGROUND) is left out, so the statements are those of the requests made.
  */
 /**
- * What the service does by itself, not for a request: the periodic clean-up of attachments and the
- * push worker (its polling, and any transaction of it). Left out of what is recorded.
+ * What the service does by itself, not for a request: the periodic clean-up of attachments, the
+ * push worker (its polling, and any transaction of it) and the search indexer's batches (their
+ * transaction starts with its lock). Left out of what is recorded.
  */
-const BACKGROUND = /push_outbox|push_deliveries|attachments SET (deleted_at|purged_at)|purged_at IS NULL/;
+const BACKGROUND =
+  /push_outbox|push_deliveries|attachments SET (deleted_at|purged_at)|purged_at IS NULL|hashtext\('message_search_queue'\)/;
 
 export class StatementRecorder {
   readonly statements: string[] = [];
