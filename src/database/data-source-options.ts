@@ -21,6 +21,9 @@ export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions
       connectionTimeoutMillis: 5000,
       // One statement never holds a connection longer than this.
       statement_timeout: 15000,
+      // No JIT: the service's statements are short index walks, and past its cost threshold PostgreSQL
+      // spent ≈ 30 ms compiling a 4 ms search (the Chinese substring query, bench/results/*-search-jit-off.md).
+      options: '-c jit=off',
     },
   };
 }
