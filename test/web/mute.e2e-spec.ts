@@ -13,10 +13,12 @@ describe('web client: mute', () => {
   const web = useWebUsers(svc, browser, 2);
   let otherDevice: WebUser;
   let chatId = '';
+  let elsewhereId = '';
 
   beforeAll(async () => {
     const [alice, bob] = web;
     chatId = (await svc.api.newGroup(bob.user, [alice.user], 'Noisy group')).id;
+    elsewhereId = (await svc.api.newGroup(bob.user, [alice.user], 'Another group')).id;
     otherDevice = await openAs(browser(), svc.url, alice.user); // Alice on a second device
     await alice.page.click(`.chat-item[data-chat-id="${chatId}"]`);
   }, STEP);
@@ -81,8 +83,11 @@ describe('web client: mute', () => {
       await expectAttribute(a.locator('#chat-muted-mark'), 'aria-label', 'Muted');
       const summary = ok(await svc.api.chat(alice.user, chatId), 200) as unknown as { muted: boolean; mutedUntil: string | null };
       expect(summary).toMatchObject({ muted: true, mutedUntil: null });
+      // Alice looks at another chat, so that neither device reads the new message (an open chat reads it at once).
+      await a.click(`.chat-item[data-chat-id="${elsewhereId}"]`);
       ok(await svc.api.send(bob.user, chatId, { text: 'still counted' }), 201);
-      await expectAttribute(chatItem(otherDevice.page, chatId).locator('.badge'), 'class', 'badge quiet');
+      for (const page of [a, otherDevice.page]) await expectAttribute(chatItem(page, chatId).locator('.badge'), 'class', 'badge quiet');
+      await a.click(`.chat-item[data-chat-id="${chatId}"]`);
       await a.click('#mute-btn');
       await expectCount(mutedMarks(otherDevice), 0);
     },
