@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient, QueryConfig } from 'pg';
-import { EntityManager, ObjectLiteral, QueryFailedError, SelectQueryBuilder } from 'typeorm';
+import { EntityManager, EntityTarget, ObjectLiteral, QueryFailedError, SelectQueryBuilder } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { entityFromRow } from './raw-rows';
 
 /**
  * Statement names by text. The texts are the templates of the repositories (a few dozen), so the map
@@ -48,4 +49,14 @@ export async function preparedQuery<T>(manager: EntityManager, text: string, val
 export function preparedRows(manager: EntityManager, qb: SelectQueryBuilder<ObjectLiteral>): Promise<Array<Record<string, unknown>>> {
   const [text, values] = qb.getQueryAndParameters();
   return preparedQuery<Record<string, unknown>>(manager, text, values);
+}
+
+/**
+ * What `qb.getMany()` gives for a query builder of one entity without joins (its columns under
+ * `<alias>_<column>`), run as a named prepared statement.
+ */
+export async function preparedMany<T extends ObjectLiteral>(manager: EntityManager, qb: SelectQueryBuilder<T>): Promise<T[]> {
+  const { name, target } = qb.expressionMap.mainAlias!;
+  const rows = await preparedRows(manager, qb);
+  return rows.map((row) => entityFromRow(manager, target as EntityTarget<T>, row, `${name}_`));
 }

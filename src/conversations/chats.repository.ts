@@ -6,7 +6,7 @@ import { ChatMember, MemberRole } from './chat-member.entity';
 import { Chat } from './chat.entity';
 import { visibleTo } from '../common/visibility';
 import { entityFromRow } from '../common/raw-rows';
-import { preparedQuery, preparedRows } from '../common/prepared-query';
+import { preparedMany, preparedQuery, preparedRows } from '../common/prepared-query';
 import { findMutedMembers, mutedNow } from './mute.query';
 
 /** One row of the chat list: the chat, the caller's membership and what the summary needs. */
@@ -276,9 +276,7 @@ export class ChatsRepository {
     );
     const lastIds = page.map((r) => r.lm_id as string | null).filter((id): id is string => id !== null);
     const lastMessages = lastIds.length
-      ? (
-          await preparedRows(manager, manager.getRepository(Message).createQueryBuilder('m').where('m.id = ANY(:ids)', { ids: lastIds }))
-        ).map((row) => entityFromRow(manager, Message, row, 'm_'))
+      ? await preparedMany(manager, manager.getRepository(Message).createQueryBuilder('m').where('m.id = ANY(:ids)', { ids: lastIds }))
       : [];
     const byId = new Map(lastMessages.map((m) => [m.id, m]));
     const rows = page.map((r) => ({

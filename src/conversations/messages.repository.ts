@@ -8,7 +8,7 @@ import { MessageEdit } from './message-edit.entity';
 import { MessageHide } from './message-hide.entity';
 import { Message, SystemEvent } from './message.entity';
 import { entityFromRow } from '../common/raw-rows';
-import { preparedQuery, preparedRows } from '../common/prepared-query';
+import { preparedMany, preparedQuery } from '../common/prepared-query';
 import { visibleTo } from '../common/visibility';
 import { HistoryPageQuery, VISIBLE, historyPageQueryBuilder } from './history-page.query';
 import { MessagePresentation, ReplyTarget } from './message-view';
@@ -286,7 +286,7 @@ export class MessagesRepository {
     manager: EntityManager = this.dataSource.manager,
   ): Promise<{ items: Message[]; hasMore: boolean }> {
     const qb = historyPageQueryBuilder(manager.getRepository(Message), q);
-    const rows = (await preparedRows(manager, qb)).map((row) => entityFromRow(manager, Message, row, 'm_'));
+    const rows = await preparedMany(manager, qb);
     const hasMore = rows.length > q.limit;
     const items = rows.slice(0, q.limit);
     if (q.after === undefined) items.reverse();

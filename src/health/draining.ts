@@ -13,10 +13,6 @@ export class Draining {
 
   constructor(private readonly indicator: HealthIndicatorService) {}
 
-  get active(): boolean {
-    return this.since !== null;
-  }
-
   drain(): void {
     this.since ??= Date.now();
   }

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, Repository } from 'typeorm';
-import { entityFromRow } from '../common/raw-rows';
-import { preparedRows } from '../common/prepared-query';
+import { preparedMany } from '../common/prepared-query';
 import { User } from './user.entity';
 
 @Injectable()
@@ -32,7 +31,7 @@ export class UsersRepository {
     const on = manager ?? this.users.manager;
     // `= ANY($1)`, one text for any number of ids: a prepared statement (findBy's IN list is a text per count).
     const qb = on.getRepository(User).createQueryBuilder('u').where('u.id = ANY(:ids)', { ids });
-    return preparedRows(on, qb).then((rows) => rows.map((row) => entityFromRow(on, User, row, 'u_')));
+    return preparedMany(on, qb);
   }
 
   findByUsernames(usernames: string[]): Promise<User[]> {
