@@ -1,7 +1,7 @@
 import { NestFactory, Reflector } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
-import type { Express } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { dirname, join } from 'node:path';
 import { AppModule } from './app.module';
@@ -40,7 +40,12 @@ export async function createApp(config: AppConfig, database: DatabaseTarget, log
   // The web client (public/) at /, with a strict CSP of its own (no inline code), and socket.io's
   // browser client from the installed package at /vendor/socket.io/ (the gateway does not serve it).
   const setHeaders = (res: { setHeader(name: string, value: string): unknown }) => res.setHeader('Content-Security-Policy', WEB_CLIENT_CSP);
-  app.useStaticAssets(join(__dirname, '..', '..', 'public'), { index: 'index.html', setHeaders });
+  const webClient = express.static(join(__dirname, '..', '..', 'public'), { index: 'index.html', setHeaders });
+  // The API's paths never look in public/ (a stat and a not-found error on every request).
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.path.startsWith('/api/')) next();
+    else void webClient(req, res, next);
+  });
   const socketIoClient = join(dirname(require.resolve('socket.io')), '..', 'client-dist');
   app.useStaticAssets(socketIoClient, { prefix: '/vendor/socket.io/', index: false, setHeaders });
   app.enableCors({ origin: config.corsOrigins, credentials: false });

@@ -6,7 +6,7 @@ import { ChatMember, MemberRole } from './chat-member.entity';
 import { Chat } from './chat.entity';
 import { visibleTo } from '../common/visibility';
 import { entityFromRow } from '../common/raw-rows';
-import { preparedMany, preparedQuery, preparedRows } from '../common/prepared-query';
+import { preparedMany, preparedNamed, preparedQuery, sqlTemplate } from '../common/prepared-query';
 import { findMutedMembers, mutedNow } from './mute.query';
 
 /** One row of the chat list: the chat, the caller's membership and what the summary needs. */
@@ -67,11 +67,14 @@ export class ChatsRepository {
 
   /** The membership with its chat: the access check of every chat-scoped request (a prepared statement). */
   async findMembership(chatId: string, userId: string, manager: EntityManager = this.dataSource.manager): Promise<ChatMember | null> {
-    const qb = manager
-      .createQueryBuilder(ChatMember, 'cm')
-      .innerJoinAndSelect('cm.chat', 'c')
-      .where('cm.chat_id = :chatId AND cm.user_id = :userId', { chatId, userId });
-    const [row] = await preparedRows(manager, qb);
+    const text = sqlTemplate('chats.membership', () =>
+      manager
+        .createQueryBuilder(ChatMember, 'cm')
+        .innerJoinAndSelect('cm.chat', 'c')
+        .where('cm.chat_id = :chatId AND cm.user_id = :userId')
+        .getQuery(),
+    );
+    const [row] = await preparedNamed<Record<string, unknown>>(manager, text, { chatId, userId });
     if (!row) return null;
     const member = entityFromRow(manager, ChatMember, row, 'cm_');
     member.chat = entityFromRow(manager, Chat, row, 'c_');

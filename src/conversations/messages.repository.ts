@@ -8,11 +8,19 @@ import { MessageEdit } from './message-edit.entity';
 import { MessageHide } from './message-hide.entity';
 import { Message, SystemEvent } from './message.entity';
 import { entityFromRow } from '../common/raw-rows';
-import { preparedMany, preparedQuery } from '../common/prepared-query';
+import { preparedNamed, preparedQuery, sqlTemplate } from '../common/prepared-query';
 import { visibleTo } from '../common/visibility';
-import { HistoryPageQuery, VISIBLE, historyPageQueryBuilder } from './history-page.query';
+import {
+  HistoryPageQuery,
+  PresentationRow,
+  VISIBLE,
+  historyShape,
+  presentationFromRow,
+  presentationSql,
+  presentedHistorySql,
+  replyFromRow,
+} from './history-page.query';
 import { MessagePresentation, ReplyTarget } from './message-view';
-import { ReactionDto } from './dto/reaction.dto';
 
 export type { HistoryPageQuery } from './history-page.query';
 
@@ -52,6 +60,21 @@ export class ReplyRefused extends Error {
   }
 }
 
+/** `findPresentation`'s statement: each (message, viewer) pair of $1 and $2, by its ordinal. */
+const PRESENTATION_SQL = (() => {
+  const { columns, joins } = presentationSql({
+    id: 'm.id',
+    chatId: 'm.chat_id',
+    replyToSeq: 'm.reply_to_seq',
+    senderId: 'm.sender_id',
+    viewerId: 'p.viewer_id',
+  });
+  return `SELECT p.i::int - 1 AS i, ${columns}
+            FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS p(message_id, viewer_id, i)
+            JOIN messages m ON m.id = p.message_id
+            ${joins}`;
+})();
+
 /** SQLSTATEs app_raise aborts the send statement with. */
 const NOT_A_MEMBER = 'P0404';
 const REPLY_MISSING = 'P0414';
@@ -72,8 +95,6 @@ const memberMentions = (chatId: string, ids: string) =>
  * works on an earlier one of the same message a row of its own.
  */
 const queueForSearch = (source: string) => `INSERT INTO message_search_queue (chat_id, seq, marked_at) ${source}`;
-
-const replyTarget = ({ seq, senderId, text, deletedAt }: Message): ReplyTarget => ({ seq, senderId, text, deletedAt });
 
 /** A uuid[] literal, for a per-row array inside the batch's unnest (which takes no arrays of arrays). */
 const uuidArrayLiteral = (ids: string[] | undefined) => (ids?.length ? `{${ids.join(',')}}` : null);
@@ -218,7 +239,7 @@ export class MessagesRepository {
   }
 
   private replyFromRow(r: Record<string, unknown>): ReplyTarget {
-    return replyTarget(entityFromRow(this.dataSource, Message, r, 'reply_'));
+    return replyFromRow(this.dataSource, r);
   }
 
   private fromRow(r: Record<string, unknown>): Message {
@@ -280,15 +301,26 @@ export class MessagesRepository {
     return this.dataSource.getRepository(Message).findOneBy({ chatId, senderId, clientId });
   }
 
-  /** Keyset page on (chat_id, seq): the newest `limit` before `before`, or the oldest after `after`. */
+  /**
+   * A keyset page on (chat_id, seq) (the newest `limit` before `before`, or the oldest after `after`) with each message's presentation, in one statement
+   * (`presentedHistorySql`), oldest first.
+   */
   async findHistoryPage(
     q: HistoryPageQuery,
     manager: EntityManager = this.dataSource.manager,
-  ): Promise<{ items: Message[]; hasMore: boolean }> {
-    const qb = historyPageQueryBuilder(manager.getRepository(Message), q);
-    const rows = await preparedMany(manager, qb);
+  ): Promise<{ items: Array<{ message: Message; shown: MessagePresentation }>; hasMore: boolean }> {
+    const text = sqlTemplate(historyShape(q), () => presentedHistorySql(manager.getRepository(Message), q));
+    const rows = await preparedNamed<PresentationRow>(manager, text, {
+      chatId: q.chatId,
+      viewerId: q.viewerId,
+      clearedSeq: q.clearedSeq,
+      before: q.before,
+      after: q.after,
+    });
     const hasMore = rows.length > q.limit;
-    const items = rows.slice(0, q.limit);
+    const items = rows
+      .slice(0, q.limit)
+      .map((r) => ({ message: entityFromRow(manager, Message, r, 'm_'), shown: presentationFromRow(manager, r) }));
     if (q.after === undefined) items.reverse();
     return { items, hasMore };
   }
@@ -321,38 +353,12 @@ export class MessagesRepository {
    */
   async findPresentation(pairs: Array<{ messageId: string; viewerId: string }>): Promise<MessagePresentation[]> {
     if (!pairs.length) return [];
-    const rows = await preparedQuery<
-      Record<string, unknown> & { i: number; attachments: Array<Record<string, unknown>>; reactions: ReactionDto[] }
-    >(
-      this.dataSource.manager,
-      `SELECT p.i::int - 1 AS i,
-                (SELECT coalesce(json_agg(to_jsonb(a) ORDER BY ma.position), '[]')
-                   FROM message_attachments ma JOIN attachments a ON a.id = ma.attachment_id
-                  WHERE ma.message_id = m.id AND a.deleted_at IS NULL) AS attachments,
-                (SELECT coalesce(json_agg(json_build_object('emoji', x.emoji, 'count', x.count, 'me', x.me) ORDER BY x.added_at, x.emoji), '[]')
-                   FROM (SELECT r.emoji, count(*)::int AS count, bool_or(r.user_id = p.viewer_id) AS me, min(r.emoji_added_at) AS added_at
-                           FROM message_reactions r WHERE r.message_id = m.id GROUP BY r.emoji) x) AS reactions,
-                t.seq AS reply_seq, t.sender_id AS reply_sender_id, t.text AS reply_text, t.deleted_at AS reply_deleted_at,
-                o.others, o.delivered, o.read
-           FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS p(message_id, viewer_id, i)
-           JOIN messages m ON m.id = p.message_id
-           LEFT JOIN messages t ON t.chat_id = m.chat_id AND t.seq = m.reply_to_seq
-           LEFT JOIN LATERAL (
-             SELECT count(*)::int AS others, min(cm.delivered_seq) AS delivered, min(cm.read_seq) AS read
-               FROM chat_members cm
-              WHERE m.sender_id = p.viewer_id AND cm.chat_id = m.chat_id AND cm.user_id <> p.viewer_id
-           ) o ON true`,
-      [pairs.map((p) => p.messageId), pairs.map((p) => p.viewerId)],
-    );
+    const rows = await preparedQuery<PresentationRow & { i: number }>(this.dataSource.manager, PRESENTATION_SQL, [
+      pairs.map((p) => p.messageId),
+      pairs.map((p) => p.viewerId),
+    ]);
     const result = pairs.map((): MessagePresentation => ({ attachments: [], reactions: [], replyTo: null, others: null }));
-    for (const r of rows) {
-      result[r.i] = {
-        attachments: r.attachments.map((a) => toAttachmentDto(entityFromRow(this.dataSource, Attachment, a))),
-        reactions: r.reactions,
-        replyTo: r.reply_seq == null ? null : this.replyFromRow(r),
-        others: (r.others as number) > 0 ? { deliveredSeq: r.delivered as number, readSeq: r.read as number } : null,
-      };
-    }
+    for (const r of rows) result[r.i] = presentationFromRow(this.dataSource, r);
     return result;
   }
 

@@ -181,9 +181,9 @@ export class MessagesService {
         manager,
       ),
     );
-    const items = await this.views.present(page.items, caller.userId);
+    const items = page.items.map(({ message, shown }) => this.views.show(message, shown, caller.userId));
     // What the reader has fetched has reached one of their devices.
-    const newest = page.items.at(-1)?.seq;
+    const newest = items.at(-1)?.seq;
     if (newest !== undefined && newest > me.deliveredSeq) await this.chats.advanceCursor(caller, chatId, 'delivered', newest);
     return { items, hasMore: page.hasMore };
   }

@@ -1,16 +1,17 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source-options';
-import { HistoryPageQuery, historyPageQueryBuilder } from '../../src/conversations/history-page.query';
+import { HistoryPageQuery, presentedHistorySql } from '../../src/conversations/history-page.query';
 import { Message } from '../../src/conversations/message.entity';
 import { TestUser } from '../support/api';
 import { seedMessages } from '../support/seed';
 import { useService } from '../support/service';
 
 /**
- * The history query on a chat of 1,000,000 messages: the exact SQL the service runs (built by the
- * same query builder as MessagesRepository.findHistoryPage) must walk the (chat_id, seq) index
- * backwards and stop after limit + 1 rows — for the newest page and for a page 500,000 deep alike.
+ * The history query on a chat of 1,000,000 messages: the exact SQL the service runs (the one
+ * statement MessagesRepository.findHistoryPage builds: the page as the CTE `page`, each row's
+ * presentation joined to it) must walk the (chat_id, seq) index backwards and stop after limit + 1
+ * rows — for the newest page and for a page 500,000 deep alike — and sort nothing but the page.
  * Asserts the plan, not the timing; prints EXPLAIN (ANALYZE, BUFFERS) for the record.
  */
 const MESSAGES = 1_000_000;
@@ -19,6 +20,8 @@ interface PlanNode {
   'Node Type': string;
   'Index Name'?: string;
   'Relation Name'?: string;
+  Alias?: string;
+  'Subplan Name'?: string;
   'Scan Direction'?: string;
   'Actual Rows'?: number;
   Plans?: PlanNode[];
@@ -59,7 +62,7 @@ describe('history query plan on 1,000,000 messages (real PostgreSQL)', () => {
   }
 
   async function explain(q: HistoryPageQuery): Promise<{ text: string; root: PlanNode }> {
-    const [sql, params] = historyPageQueryBuilder(orm.getRepository(Message), q).getQueryAndParameters();
+    const [sql, params] = orm.driver.escapeQueryWithParameters(presentedHistorySql(orm.getRepository(Message), q), { ...q });
     const json = await svc.db.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`, params);
     const text = await svc.db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params);
     return {
@@ -68,8 +71,22 @@ describe('history query plan on 1,000,000 messages (real PostgreSQL)', () => {
     };
   }
 
+  /** The plan of the CTE `page`: the page's own walk, apart from the presentation joined to its rows. */
+  function pagePlan(root: PlanNode): PlanNode {
+    const cte = nodes(root).find((n) => n['Subplan Name'] === 'CTE page');
+    expect(cte).toBeDefined();
+    return cte!;
+  }
+
+  /** Only the page's rows are ever sorted (the outer ORDER BY over the CTE's 16 rows). */
+  function expectSortsOnlyThePage(root: PlanNode, limit: number) {
+    for (const sort of nodes(root).filter((n) => n['Node Type'] === 'Sort')) expect(sort['Actual Rows']).toBeLessThanOrEqual(limit + 1);
+  }
+
   function expectIndexWalk(root: PlanNode, limit: number) {
-    const all = nodes(root);
+    expectSortsOnlyThePage(root, limit);
+    const page = pagePlan(root);
+    const all = nodes(page);
     const onMessages = all.filter((n) => n['Relation Name'] === 'messages');
     expect(onMessages).toHaveLength(1);
     const scan = onMessages[0];
@@ -79,8 +96,8 @@ describe('history query plan on 1,000,000 messages (real PostgreSQL)', () => {
     // It stops after the page (limit + 1 rows): no walk over the chat.
     expect(scan['Actual Rows']).toBe(limit + 1);
     expect(all.map((n) => n['Node Type'])).not.toContain('Sort');
-    expect(all.filter((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'messages')).toEqual([]);
-    expect(root['Node Type']).toBe('Limit');
+    expect(nodes(root).filter((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'messages')).toEqual([]);
+    expect(page['Node Type']).toBe('Limit');
   }
 
   it('the newest page is a backward index scan on uq_messages_chat_seq that reads 16 rows', async () => {
@@ -108,12 +125,16 @@ describe('history query plan on 1,000,000 messages (real PostgreSQL)', () => {
     for (const before of [undefined, 500_000]) {
       const { text, root } = await explain(query({ before }));
       console.log(`history with 20,100 messages deleted for me, ${before ? `before=${before}` : 'newest 15'}:\n${text}`);
-      const all = nodes(root);
+      expectSortsOnlyThePage(root, 15);
+      const page = pagePlan(root);
+      const all = nodes(page);
       const scan = all.find((n) => n['Relation Name'] === 'messages')!;
       expect(scan['Index Name']).toBe('uq_messages_chat_seq');
       expect(scan['Scan Direction']).toBe('Backward');
       expect(all.map((n) => n['Node Type'])).not.toContain('Sort');
       expect(all.filter((n) => n['Node Type'] === 'Seq Scan')).toEqual([]);
+      expect(nodes(root).filter((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'messages')).toEqual([]);
+      expect(page['Actual Rows']).toBe(16);
       expect(root['Actual Rows']).toBe(16);
     }
     const hidden = (seq: number) => seq % 50 === 0 || (seq >= 499_900 && seq <= 499_999) || seq > MESSAGES - 10;
