@@ -1,10 +1,7 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
-import { createApp } from './app.factory';
 import { ConfigError, loadConfig } from './config/app-config';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
-import { Draining } from './health/draining';
 
 /** How long closing may take (after the drain period) before the process gives up and exits 1. */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -20,8 +17,25 @@ async function bootstrap() {
     }
     throw err;
   }
+  // The embedded database starts on its own thread while this one loads the service's modules (a
+  // second each): they are imported only now, after it was started.
+  const starting = config.databaseUrl
+    ? null
+    : startEmbeddedPostgres(config.dataDir, {
+        onFailure: (err) => {
+          console.error(`embedded PostgreSQL stopped: ${err.message}`);
+          process.exit(1);
+        },
+      });
+  // Never left unhandled while the modules load: awaited (and thrown) below.
+  starting?.catch(() => undefined);
+  const [{ Logger }, { createApp }, { Draining }] = await Promise.all([
+    import('@nestjs/common'),
+    import('./app.factory'),
+    import('./health/draining'),
+  ]);
   const logger = new Logger('Bootstrap');
-  const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir);
+  const embedded = await starting;
   const app = await createApp(config, { url: config.databaseUrl ?? embedded!.url, embedded: embedded !== null });
   if (config.jwtSecretGenerated) logger.warn('JWT_SECRET is not set: using a random secret, tokens end at restart');
   if (embedded)
