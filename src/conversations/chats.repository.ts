@@ -6,14 +6,18 @@ import { ChatMember, MemberRole } from './chat-member.entity';
 import { Chat } from './chat.entity';
 import { visibleTo } from '../common/visibility';
 import { entityFromRow } from '../common/raw-rows';
-import { preparedMany, preparedNamed, preparedQuery, sqlTemplate } from '../common/prepared-query';
+import { preparedNamed, preparedQuery, sqlTemplate } from '../common/prepared-query';
 import { findMutedMembers, mutedNow } from './mute.query';
+import { PresentationRow, presentationFromRow, presentationSql } from './history-page.query';
+import { MessagePresentation } from './message-view';
 
 /** One row of the chat list: the chat, the caller's membership and what the summary needs. */
 export interface ChatListRow {
   chat: Chat;
   member: ChatMember;
   lastMessage: Message | null;
+  /** What the last message shows besides its row, for this member (null with no last message). */
+  lastShown: MessagePresentation | null;
   unreadCount: number;
   /** The unread messages (as unreadCount counts them) that mention the member, not deleted for everyone. */
   mentionCount: number;
@@ -248,16 +252,29 @@ export class ChatsRepository {
     manager: EntityManager = this.dataSource.manager,
   ): Promise<ChatListRow[]> {
     // The rows are chosen first (sort + limit over the memberships asked for); the per-chat lookups
-    // and the cursor keys below then run for those rows only. Each row's viewer is its member (p.user_id).
+    // (last message with its presentation, peer, counts) and the cursor keys then run for those rows
+    // only, in the same statement. Each row's viewer is its member (p.user_id).
     const order = `(pinned_at IS NOT NULL) DESC, pinned_at DESC NULLS LAST, last_activity_at DESC, id DESC`;
     const viewer = { userId: 'p.user_id', clearedSeq: 'p.cleared_seq' };
-    const page = await preparedQuery<Record<string, unknown>>(
+    const lastColumns = this.dataSource
+      .getMetadata(Message)
+      .columns.map(({ databaseName }) => `m.${databaseName} AS lm_${databaseName}`)
+      .join(', ');
+    const shown = presentationSql({
+      id: 'lm.lm_id',
+      chatId: 'lm.lm_chat_id',
+      replyToSeq: 'lm.lm_reply_to_seq',
+      senderId: 'lm.lm_sender_id',
+      viewerId: 'p.user_id',
+    });
+    const page = await preparedQuery<PresentationRow>(
       manager,
-      `SELECT p.*, lm.id AS lm_id, peer.user_id AS peer_id,
+      `SELECT p.*, lm.*, peer.user_id AS peer_id,
               ${exactKey('p.last_activity_at')} AS activity_key, ${exactKey('p.pinned_at')} AS pinned_key, ${mutedNow('p')} AS muted_now,
               ${countUnread('')} AS unread_count,
               -- "mentions <> '{}'" walks the partial index of messages that mention anyone.
-              ${countUnread(`AND u.mentions <> '{}' AND u.mentions @> ARRAY[p.user_id]`, { content: true })} AS mention_count
+              ${countUnread(`AND u.mentions <> '{}' AND u.mentions @> ARRAY[p.user_id]`, { content: true })} AS mention_count,
+              ${shown.columns}
          FROM (
            SELECT c.id, c.type, c.title, c.last_seq, c.member_count, c.last_activity_at, c.created_at, c.created_by,
                   cm.user_id, cm.role, cm.joined_at, cm.delivered_seq, cm.read_seq, cm.cleared_seq, cm.hidden, cm.pinned_at,
@@ -268,24 +285,21 @@ export class ChatsRepository {
             ORDER BY (cm.pinned_at IS NOT NULL) DESC, cm.pinned_at DESC NULLS LAST, c.last_activity_at DESC, c.id DESC
             ${limit === undefined ? '' : `LIMIT ${limit}`}) p
          LEFT JOIN LATERAL (
-           SELECT m.id FROM messages m
+           SELECT ${lastColumns} FROM messages m
             WHERE m.chat_id = p.id AND ${visibleTo('m', viewer)}
             ORDER BY m.seq DESC LIMIT 1) lm ON true
          LEFT JOIN LATERAL (
            SELECT o.user_id FROM chat_members o
             WHERE p.type = 'direct' AND o.chat_id = p.id AND o.user_id <> p.user_id LIMIT 1) peer ON true
+         ${shown.joins}
         ORDER BY ${order}`,
       params,
     );
-    const lastIds = page.map((r) => r.lm_id as string | null).filter((id): id is string => id !== null);
-    const lastMessages = lastIds.length
-      ? await preparedMany(manager, manager.getRepository(Message).createQueryBuilder('m').where('m.id = ANY(:ids)', { ids: lastIds }))
-      : [];
-    const byId = new Map(lastMessages.map((m) => [m.id, m]));
     const rows = page.map((r) => ({
       chat: entityFromRow(this.dataSource, Chat, r),
       member: entityFromRow(this.dataSource, ChatMember, { ...r, chat_id: r.id }),
-      lastMessage: r.lm_id ? (byId.get(r.lm_id as string) ?? null) : null,
+      lastMessage: r.lm_id ? entityFromRow(this.dataSource, Message, r, 'lm_') : null,
+      lastShown: r.lm_id ? presentationFromRow(this.dataSource, r) : null,
       unreadCount: r.unread_count as number,
       mentionCount: r.mention_count as number,
       muted: r.muted_now as boolean,

@@ -162,7 +162,8 @@ export class ChatsService {
 
   async list(caller: AuthUser, query: ChatListQuery): Promise<ChatListDto> {
     const cursor = query.cursor ? decodeCursor(query.cursor) : null;
-    // The page may come from a replica that has the caller's last write; the summaries' lookups run on the primary.
+    // The page (with each last message as shown) may come from a replica that has the caller's last
+    // write; the peers' profiles are read on the primary.
     const { rows, hasMore } = await this.reads.read(caller.userId, (manager) =>
       this.chats.findListPage(caller.userId, query.limit ?? 50, cursor, manager),
     );
@@ -197,14 +198,11 @@ export class ChatsService {
     };
   }
 
-  /** List rows (each with its own member as viewer) shaped into ChatSummary, in two more statements. */
+  /** List rows (each with its own member as viewer) shaped into ChatSummary, with one more statement (the peers). */
   private async summaries(rows: ChatListRow[]): Promise<ChatSummaryDto[]> {
     const peerIds = [...new Set(rows.map((r) => r.peerId).filter((id): id is string => id !== null))];
-    const shown = rows.flatMap((r) => (r.lastMessage ? [{ message: r.lastMessage, viewerId: r.member.userId }] : []));
-    const [peers, presented] = await Promise.all([this.users.publicProfiles(peerIds), this.views.presentEach(shown)]);
-    const peerById = new Map(peers.map((p) => [p.id, p]));
-    const messageFor = new Map(presented.map((m, i) => [`${m.id}|${shown[i].viewerId}`, m]));
-    return rows.map(({ chat, member, lastMessage, unreadCount, mentionCount, muted, peerId }) => ({
+    const peerById = new Map((await this.users.publicProfiles(peerIds)).map((p) => [p.id, p]));
+    return rows.map(({ chat, member, lastMessage, lastShown, unreadCount, mentionCount, muted, peerId }) => ({
       id: chat.id,
       type: chat.type,
       title: chat.title,
@@ -212,7 +210,7 @@ export class ChatsService {
       memberCount: chat.memberCount,
       pinned: member.pinnedAt !== null,
       pinnedAt: member.pinnedAt?.toISOString() ?? null,
-      lastMessage: lastMessage ? messageFor.get(`${lastMessage.id}|${member.userId}`)! : null,
+      lastMessage: lastMessage ? this.views.show(lastMessage, lastShown!, member.userId) : null,
       lastSeq: chat.lastSeq,
       readSeq: member.readSeq,
       unreadCount,
