@@ -21,7 +21,7 @@ const { adaptersScenario, adaptersMarkdown } = require('./adapters');
 const SECONDS = Number(process.env.BENCH_SECONDS || 10);
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : null;
 /** Each side steps up through these until a step is not sustained (BENCH_RATES overrides them). */
-const RATES = (process.env.BENCH_RATES || '2000,4000,6000,8000,12000,16000,24000,32000,48000,64000').split(',').map(Number);
+const RATES = (process.env.BENCH_RATES || '1000,1500,2000,3000,4000,6000,8000,12000,16000,24000,32000,48000,64000').split(',').map(Number);
 /** A step is sustained when this share of its sends is delivered, with send→deliver p99 at most this. */
 const SUSTAINED = { deliveredRatio: 0.99, deliverP99Ms: 100 };
 const STEP_RETRIES = Number(process.env.BENCH_STEP_RETRIES ?? 1);
