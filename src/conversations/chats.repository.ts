@@ -61,6 +61,15 @@ function countUnread(where: string, options: { content?: boolean } = {}): string
              LIMIT ${UNREAD_COUNT_CAP}) unread)`;
 }
 
+/** The presentation of a list row's last message (`lm`, its columns as lm_<column>) for the row's member. */
+const LAST_MESSAGE_SHOWN = presentationSql({
+  id: 'lm.lm_id',
+  chatId: 'lm.lm_chat_id',
+  replyToSeq: 'lm.lm_reply_to_seq',
+  senderId: 'lm.lm_sender_id',
+  viewerId: 'p.user_id',
+});
+
 @Injectable()
 export class ChatsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -256,17 +265,13 @@ export class ChatsRepository {
     // only, in the same statement. Each row's viewer is its member (p.user_id).
     const order = `(pinned_at IS NOT NULL) DESC, pinned_at DESC NULLS LAST, last_activity_at DESC, id DESC`;
     const viewer = { userId: 'p.user_id', clearedSeq: 'p.cleared_seq' };
-    const lastColumns = this.dataSource
-      .getMetadata(Message)
-      .columns.map(({ databaseName }) => `m.${databaseName} AS lm_${databaseName}`)
-      .join(', ');
-    const shown = presentationSql({
-      id: 'lm.lm_id',
-      chatId: 'lm.lm_chat_id',
-      replyToSeq: 'lm.lm_reply_to_seq',
-      senderId: 'lm.lm_sender_id',
-      viewerId: 'p.user_id',
-    });
+    // Every column of the last message, as lm_<column> (built once, from the entity's metadata).
+    const lastColumns = sqlTemplate('chats.list.last-message-columns', () =>
+      this.dataSource
+        .getMetadata(Message)
+        .columns.map(({ databaseName }) => `m.${databaseName} AS lm_${databaseName}`)
+        .join(', '),
+    );
     const page = await preparedQuery<PresentationRow>(
       manager,
       `SELECT p.*, lm.*, peer.user_id AS peer_id,
@@ -274,7 +279,7 @@ export class ChatsRepository {
               ${countUnread('')} AS unread_count,
               -- "mentions <> '{}'" walks the partial index of messages that mention anyone.
               ${countUnread(`AND u.mentions <> '{}' AND u.mentions @> ARRAY[p.user_id]`, { content: true })} AS mention_count,
-              ${shown.columns}
+              ${LAST_MESSAGE_SHOWN.columns}
          FROM (
            SELECT c.id, c.type, c.title, c.last_seq, c.member_count, c.last_activity_at, c.created_at, c.created_by,
                   cm.user_id, cm.role, cm.joined_at, cm.delivered_seq, cm.read_seq, cm.cleared_seq, cm.hidden, cm.pinned_at,
@@ -291,7 +296,7 @@ export class ChatsRepository {
          LEFT JOIN LATERAL (
            SELECT o.user_id FROM chat_members o
             WHERE p.type = 'direct' AND o.chat_id = p.id AND o.user_id <> p.user_id LIMIT 1) peer ON true
-         ${shown.joins}
+         ${LAST_MESSAGE_SHOWN.joins}
         ORDER BY ${order}`,
       params,
     );

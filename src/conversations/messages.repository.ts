@@ -234,12 +234,12 @@ export class MessagesRepository {
     for (const r of rows) perChat.set(r.chat_id as string, [...(perChat.get(r.chat_id as string) ?? []), r]);
     return items.map((item) => {
       const r = perChat.get(item.chatId)!.shift()!;
-      return { message: this.fromRow(r), memberIds: r.member_ids as string[], replyTo: r.reply_seq == null ? null : this.replyFromRow(r) };
+      return {
+        message: this.fromRow(r),
+        memberIds: r.member_ids as string[],
+        replyTo: r.reply_seq == null ? null : replyFromRow(this.dataSource, r),
+      };
     });
-  }
-
-  private replyFromRow(r: Record<string, unknown>): ReplyTarget {
-    return replyFromRow(this.dataSource, r);
   }
 
   private fromRow(r: Record<string, unknown>): Message {

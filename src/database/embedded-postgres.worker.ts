@@ -41,7 +41,5 @@ async function run({ dir, template }: EmbeddedWorkerData): Promise<void> {
   port_.postMessage({ started: true, port, fromTemplate } satisfies EmbeddedWorkerMessage);
 }
 
-// A failure reaches the parent as the worker's 'error' event.
-void run(workerData as EmbeddedWorkerData).catch((err: unknown) => {
-  throw err;
-});
+// A failure is an unhandled rejection: it ends the worker, and reaches the parent as its 'error' event.
+void run(workerData as EmbeddedWorkerData);
