@@ -47,6 +47,12 @@ async function waitForHealth(url, timeoutMs, proc) {
 }
 
 /** Starts a node script (the service or the relay) and waits for /health. */
+/** BENCH_SERVICE_ENV="NAME=value NAME=value": settings for the service under test (SEND_STATEMENTS_IN_FLIGHT=2, say). */
+function serviceEnv() {
+  const pairs = (process.env.BENCH_SERVICE_ENV || '').split(' ').filter(Boolean);
+  return Object.fromEntries(pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+}
+
 async function startProcess(script, env, args = []) {
   const port = await freePort();
   const started = Date.now();
@@ -83,7 +89,7 @@ async function startProcess(script, env, args = []) {
 /** BENCH_SERVICE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the service. */
 function startService(env) {
   const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS || '').split(' ').filter(Boolean);
-  return startProcess(join(ROOT, 'dist', 'src', 'main.js'), env, nodeArgs);
+  return startProcess(join(ROOT, 'dist', 'src', 'main.js'), { ...env, ...serviceEnv() }, nodeArgs);
 }
 
 /** CPU seconds (user+system) and RSS of a process, from /proc. */

@@ -55,6 +55,11 @@ export interface AppConfig {
   uploadRatePerMinute: number;
   /** Text-send statements one instance runs at once; sends arriving meanwhile are stored together. */
   sendStatementsInFlight: number;
+  /**
+   * SEND_LINGER_MS: under load, text-send statements start at most once per this many ms, each with
+   * every send queued meanwhile (fewer, larger commits); 0: each free slot starts one at once.
+   */
+  sendLingerMs: number;
   /** SOCKET_OUTBOUND_MAX_BYTES / _EVENTS: what may wait for one socket whose client does not read; past it the socket is closed. */
   socketOutboundMaxBytes: number;
   socketOutboundMaxEvents: number;
@@ -318,6 +323,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTTY = p
     sendRatePerSecond: positiveInt(env, 'SEND_RATE_PER_SECOND', 20, 0),
     sendRateBurst: positiveInt(env, 'SEND_RATE_BURST', 40),
     sendStatementsInFlight: positiveInt(env, 'SEND_STATEMENTS_IN_FLIGHT', 4),
+    sendLingerMs: positiveInt(env, 'SEND_LINGER_MS', 6, 0),
     sendQueueMax: positiveInt(env, 'SEND_QUEUE_MAX', 2000),
     sendWaitMaxMs: positiveInt(env, 'SEND_WAIT_MAX_MS', 500),
     shutdownDrainMs: positiveInt(env, 'SHUTDOWN_DRAIN_MS', 0, 0),

@@ -158,7 +158,8 @@ export class MessagesRepository {
       : `'{}'`;
     let rows: Array<Record<string, unknown>>;
     try {
-      rows = await manager.query(
+      rows = await preparedQuery(
+        manager,
         `WITH input AS (
            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::text[], $5::jsonb[], $6::uuid[],
                                 $7::uuid[], $8::int[], $9::uuid[], $10::bool[], $11::int[], $12::text[])

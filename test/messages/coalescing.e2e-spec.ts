@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expectError, TestUser } from '../support/api';
 import { useService } from '../support/service';
+import { StatementRecorder } from '../support/statement-recorder';
 
 /**
  * One send statement in flight (SEND_STATEMENTS_IN_FLIGHT=1): concurrent sends queue and are stored
@@ -95,5 +96,37 @@ describe('coalesced sends (real service, real PostgreSQL)', () => {
     for (let i = 0; i < 5; i++) seqs.push((await send(members[2], groupId)).body.seq);
     expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
     expect(new Set(seqs).size).toBe(5);
+  });
+});
+
+/**
+ * Under load, statements start at most once per SEND_LINGER_MS, each with every send queued
+ * meanwhile: fewer, fuller commits. A send on an idle instance still goes at once, alone.
+ */
+describe('send linger (real service, statements counted on the wire)', () => {
+  const recorder = new StatementRecorder();
+  // A long linger, so that a burst surely arrives within it whatever the machine's speed.
+  const svc = useService({ SEND_LINGER_MS: '1500' }, { connectVia: (databaseUrl) => recorder.proxy(databaseUrl) });
+  const { api } = svc;
+  afterAll(() => recorder.close());
+  const sendStatements = () => recorder.statements.filter((s) => s.startsWith('WITH input AS')).length;
+
+  it('stores a burst that follows a send in one statement, each send answered with its own message', async () => {
+    const users = await api.newUsers(6);
+    const chatId = (await api.newGroup(users[0], users.slice(1), 'Linger')).id;
+    recorder.statements.length = 0;
+    const first = await api.send(users[0], chatId, { clientId: randomUUID(), text: 'first' });
+    expect(first.status).toBe(201);
+    expect(sendStatements()).toBe(1);
+
+    const answers = await Promise.all(
+      users.flatMap((u) => [1, 2].map((n) => api.send(u, chatId, { clientId: randomUUID(), text: `${u.username} ${n}` }))),
+    );
+    expect(answers.map((r) => r.status)).toEqual(answers.map(() => 201));
+    expect(sendStatements()).toBe(2);
+    const seqs = answers.map((r) => r.body.seq).sort((a, b) => a - b);
+    expect(seqs).toEqual(seqs.map((_, i) => first.body.seq + 1 + i));
+    const seen = await api.history(users[3], chatId, { after: first.body.seq, limit: 100 });
+    expect(seen.body.items.map((m) => m.text).sort()).toEqual(answers.map((r) => r.body.text).sort());
   });
 });

@@ -41,6 +41,31 @@ describe('push notifications: who gets one, and what it carries', () => {
     expect(push.pushesTo(sub)).toHaveLength(2);
   });
 
+  it('the outbox owes a message only while another member has a subscription: the sender’s own does not count', async () => {
+    const { a, b, chatId } = await directChat();
+    await subscribed(a);
+    // Stored and looked at inside one transaction: the worker cannot take the rows before they are counted.
+    const owed = async () => {
+      const client = await svc.db.connect();
+      try {
+        await client.query('BEGIN');
+        const { rows } = await client.query<{ id: string }>(
+          `INSERT INTO messages (chat_id, seq, sender_id, type, text)
+           SELECT $1, last_seq + 1, $2, 'text', 'counted' FROM chats WHERE id = $1 RETURNING id`,
+          [chatId, a.id],
+        );
+        const outbox = await client.query('SELECT 1 FROM push_outbox WHERE message_id = $1', [rows[0].id]);
+        return outbox.rowCount;
+      } finally {
+        await client.query('ROLLBACK');
+        client.release();
+      }
+    };
+    expect(await owed()).toBe(0);
+    await subscribed(b);
+    expect(await owed()).toBe(1);
+  });
+
   it('a session with a connected socket gets none; the same user’s other, offline session does; the sender’s devices get none', async () => {
     const { a, b, chatId } = await directChat();
     const [bOnline, bOffline] = [await device(b), await device(b)];
