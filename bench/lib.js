@@ -47,12 +47,6 @@ async function waitForHealth(url, timeoutMs, proc) {
 }
 
 /** Starts a node script (the service or the relay) and waits for /health. */
-/** BENCH_SERVICE_ENV="NAME=value NAME=value": settings for the service under test (SEND_STATEMENTS_IN_FLIGHT=2, say). */
-function serviceEnv() {
-  const pairs = (process.env.BENCH_SERVICE_ENV || '').split(' ').filter(Boolean);
-  return Object.fromEntries(pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
-}
-
 async function startProcess(script, env, args = []) {
   const port = await freePort();
   const started = Date.now();
@@ -84,6 +78,12 @@ async function startProcess(script, env, args = []) {
         setTimeout(() => proc.kill('SIGKILL'), 10000).unref();
       }),
   };
+}
+
+/** BENCH_SERVICE_ENV="NAME=value NAME=value": settings for the service under test (SEND_STATEMENTS_IN_FLIGHT=2, say). */
+function serviceEnv() {
+  const pairs = (process.env.BENCH_SERVICE_ENV || '').split(' ').filter(Boolean);
+  return Object.fromEntries(pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
 }
 
 /** BENCH_SERVICE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the service. */

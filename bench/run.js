@@ -20,9 +20,12 @@ const { adaptersScenario, adaptersMarkdown } = require('./adapters');
 
 const SECONDS = Number(process.env.BENCH_SECONDS || 10);
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : null;
-/** Each side steps up through these until a step is not sustained (BENCH_RATES overrides them). */
 /** The rates issue 18's goals name (p99 and PostgreSQL CPU at the first, service CPU at the second): always measured. */
 const GOAL_RATES = [2000, 4000];
+/**
+ * Each side steps up through these until a step is not sustained, then only through those of
+ * GOAL_RATES still ahead (BENCH_RATES overrides them).
+ */
 const RATES = (process.env.BENCH_RATES || '1000,1500,2000,3000,4000,6000,8000,12000,16000,24000,32000,48000,64000').split(',').map(Number);
 /** A step is sustained when this share of its sends is delivered, with send→deliver p99 at most this. */
 const SUSTAINED = { deliveredRatio: 0.99, deliverP99Ms: 100 };
@@ -229,7 +232,7 @@ async function stepUp(label, pairs, pid, dbName, mentions) {
   for (const rate of RATES) {
     // Past the maximum, only the goals' rates still run (once each), so that every goal at a rate
     // has its measured distance even when a side stops below it.
-    if (saturated && !(rate <= Math.max(...GOAL_RATES))) break;
+    if (saturated && rate > Math.max(...GOAL_RATES)) break;
     let s;
     // A step that is not sustained runs once more (STEP_RETRIES) before the side stops: one disk
     // flush of this shared VM should not end the ramp.
@@ -759,8 +762,9 @@ function goalRows(r) {
     const s2k = at(r.send, GOAL_RATES[0]);
     rows.push([
       'send→deliver p99 ≤ 20 ms at 2,000 msgs/s',
-      s2k ? `${s2k.deliver.p99} ms` : 'no 2,000/s step',
-      verdict(s2k?.deliver.p99, 20, '≤', ' ms'),
+      s2k ? `${s2k.deliver.p99} ms${s2k.sustained ? '' : ` (of the delivered; delivered/sent ${s2k.deliveredRatio})`}` : 'no 2,000/s step',
+      // A p99 of what got through says nothing of a step that did not get through.
+      s2k && !s2k.sustained ? 'no: the step was not sustained' : verdict(s2k?.deliver.p99, 20, '≤', ' ms'),
     ]);
     const s4k = at(r.send, GOAL_RATES[1]);
     const r4k = at(r.relay, GOAL_RATES[1]);

@@ -17,11 +17,15 @@ const BATCHES = (process.env.BENCH_STATEMENT_BATCHES || '1,4,16,64').split(',').
 const CHATS = 200;
 const TICK_US = 10_000;
 
-/** The statement's text and values, as the repository would send them (its pool stands in). */
-function statementOf(items) {
-  let captured;
-  const manager = { connection: { driver: { master: { query: async (config) => ((captured = config), { rows: [] }) } } } };
-  return new MessagesRepository({ manager }).allocateAndInsert(items, manager).then(() => captured);
+/** A manager whose pool keeps the last statement it was given instead of running it. */
+let captured;
+const capturing = { connection: { driver: { master: { query: async (config) => ((captured = config), { rows: [] }) } } } };
+const repository = new MessagesRepository({ manager: capturing });
+
+/** The statement's text and values, as the repository would send them. */
+async function statementOf(items) {
+  await repository.allocateAndInsert(items, capturing);
+  return captured;
 }
 
 /** CPU ticks (1/100 s) of a process so far. */
@@ -36,7 +40,6 @@ async function main() {
   await (await lib.startService({ DATABASE_URL: dbUrl })).stop();
   const db = lib.newPool(dbUrl, 2);
   const client = await db.connect();
-  const results = [];
   try {
     const users = await lib.seedUsers(db, CHATS * 2, 's');
     const chats = [];
@@ -66,14 +69,12 @@ async function main() {
           wallUsPerMessage: Math.round(((lib.nowMs() - started) * 1000) / messages),
         };
         console.log(JSON.stringify(row));
-        results.push(row);
       }
   } finally {
     client.release();
     await db.end();
     await lib.dropDatabase(dbUrl);
   }
-  return results;
 }
 
 main().catch((err) => {
